@@ -1,0 +1,27 @@
+#![doc = include_str!("../../README.md")]
+#![cfg_attr(not(test), no_std)]
+#![deny(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub mod error;
+mod lut;
+pub mod models;
+pub mod neuron;
+mod param;
+pub mod population;
+pub mod rng;
+pub mod scalar;
+pub mod surrogate;
+
+pub use error::{Error, ParamProblem};
+pub use models::extended::{Extended, ExtendedConfig, ExtendedSlices, ExtendedState, Transform};
+pub use models::lapicque::{Lapicque, LapicqueConfig, LapicqueSlices, LapicqueState};
+pub use models::leaky::{Leaky, LeakyConfig, LeakySlices, LeakyState};
+pub use models::lif::{Integration, Lif, LifConfig, LifReset, LifSlices, LifState};
+pub use models::reset::Reset;
+pub use models::synaptic::{Synaptic, SynapticConfig, SynapticSlices, SynapticState};
+pub use neuron::{Neuron, StateSlices};
+pub use population::{PerNeuron, Shared, SpikeSink};
+pub use rng::RngState;
+pub use scalar::{I8F24, I16F16, Scalar};
+pub use surrogate::Surrogate;

@@ -1,0 +1,154 @@
+//! snnTorch's `Lapicque`: an RC membrane integrated by forward Euler.
+//!
+//! With `r = H(m[t-1] - thr)` (the reset is always delayed), in this order:
+//!
+//! `base = ((x[t] * R) * (1 / (R * C))) * dt + (1 - dt / (R * C)) * m[t-1]`
+//!
+//! | reset      | `m[t]`             |
+//! |------------|--------------------|
+//! | `Subtract` | `base - r * thr`   |
+//! | `Zero`     | `base - r * base`  |
+//! | `None`     | `base`             |
+//!
+//! and `s[t] = H(m[t] - thr)`. The constants `1 / (R * C)` and `1 - dt / (R * C)` are
+//! computed once in [`Scalar::Calc`]: float32 for f32 (as PyTorch does with its float32
+//! buffers), f64 for fixed point, then converted.
+
+use crate::error::Error;
+use crate::models::reset::Reset;
+use crate::neuron::{Neuron, state_soa};
+use crate::param;
+use crate::scalar::Scalar;
+
+/// Parameters of [`Lapicque`], in f64.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct LapicqueConfig {
+    /// Membrane resistance, `> 0`.
+    pub r: f64,
+    /// Membrane capacitance, `> 0`.
+    pub c: f64,
+    /// Time step, `> 0` and at most `R * C` (forward Euler is unstable beyond).
+    pub dt: f64,
+    /// Firing threshold, `> 0`.
+    pub threshold: f64,
+    /// Reset mechanism.
+    pub reset: Reset,
+}
+
+impl Default for LapicqueConfig {
+    /// The snnTorch tutorial's neuron: R = 5.1, C = 5e-3, dt = 1e-3.
+    fn default() -> Self {
+        Self { r: 5.1, c: 5e-3, dt: 1e-3, threshold: 1.0, reset: Reset::Subtract }
+    }
+}
+
+impl LapicqueConfig {
+    /// Validates and converts the parameters to `S`.
+    pub fn build<S: Scalar>(&self) -> Result<Lapicque<S>, Error> {
+        let r = param::positive("r", self.r)?;
+        let c = param::positive("c", self.c)?;
+        let dt = param::positive("dt", self.dt)?;
+        let threshold = param::positive("threshold", self.threshold)?;
+        let rc = r * c;
+        if !(rc.is_finite() && rc > 0.0) {
+            return Err(crate::error::param(
+                "c",
+                c,
+                crate::error::ParamProblem::OutOfRange { allowed: "R * C finite and > 0" },
+            ));
+        }
+        if dt > rc {
+            return Err(crate::error::param(
+                "dt",
+                dt,
+                crate::error::ParamProblem::Conflict { with: "r * c (dt must not exceed it)" },
+            ));
+        }
+        let calc = |name, v: f64| {
+            <S::Calc as Scalar>::from_f64(v).ok_or(crate::error::param(
+                name,
+                v,
+                crate::error::ParamProblem::Overflow { scalar: <S::Calc as Scalar>::NAME },
+            ))
+        };
+        let (rq, cq, dtq) = (calc("r", r)?, calc("c", c)?, calc("dt", dt)?);
+        let rcq = rq.mul(cq);
+        let inv_rc = <S::Calc as Scalar>::ONE.div(rcq);
+        let keep = <S::Calc as Scalar>::ONE.sub(dtq.div(rcq));
+        let keep_s: S = param::from_calc("dt", dt, keep)?;
+        if keep.to_f64() > 0.0 && keep.to_f64() < 1.0 && (keep_s == S::ZERO || keep_s == S::ONE) {
+            return Err(crate::error::param(
+                "dt",
+                dt,
+                crate::error::ParamProblem::Degenerate { scalar: S::NAME, derived: "1 - dt/(R*C)" },
+            ));
+        }
+        let inv_rc_s: S = param::from_calc("r", r, inv_rc)?;
+        Ok(Lapicque {
+            r: param::to_scalar("r", r)?,
+            inv_rc: inv_rc_s,
+            dt: param::nonvanishing("dt", "dt", dt)?,
+            keep: keep_s,
+            threshold: param::to_scalar("threshold", threshold)?,
+            reset: self.reset,
+        })
+    }
+}
+
+/// A validated `Lapicque` neuron in scalar type `S`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Lapicque<S> {
+    r: S,
+    inv_rc: S,
+    dt: S,
+    keep: S,
+    threshold: S,
+    reset: Reset,
+}
+
+impl<S: Scalar> Lapicque<S> {
+    /// Threshold as stored.
+    pub fn threshold(&self) -> S {
+        self.threshold
+    }
+    /// The membrane's retention per step, `1 - dt / (R * C)`, as stored.
+    pub fn keep(&self) -> S {
+        self.keep
+    }
+}
+
+state_soa! {
+    /// State of one `Lapicque` neuron.
+    state LapicqueState;
+    /// Structure-of-arrays state of a `Lapicque` population.
+    view LapicqueSlices;
+    /// Membrane potential.
+    mem: S,
+}
+
+impl<S: Scalar> Neuron<S> for Lapicque<S> {
+    type State = LapicqueState<S>;
+
+    fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
+        LapicqueState { mem: S::ZERO }
+    }
+
+    #[inline]
+    fn step(&self, state: &mut Self::State, x: S) -> bool {
+        let prev = state.mem;
+        let r = prev > self.threshold;
+        let base = x.mul(self.r).mul(self.inv_rc).mul(self.dt).add(self.keep.mul(prev));
+        let m = match self.reset {
+            Reset::Subtract if r => base.sub(self.threshold),
+            // base - 1 * base, literally: exact 0, or NaN for an infinite base, as in torch.
+            Reset::Zero if r => base.sub(base),
+            // base - 0 * base: subtracting a zero of base's sign turns -0 into +0.
+            Reset::Zero => base.sub(S::ZERO.mul(base)),
+            _ => base,
+        };
+        state.mem = m;
+        m > self.threshold
+    }
+}

@@ -1,0 +1,118 @@
+//! snnTorch's `Leaky`: a first-order leaky integrator.
+//!
+//! With `r = H(m[t-1] - thr)` (H strict: 1 if positive) the update, in this order, one
+//! rounding per operation, is
+//!
+//! | reset      | `m[t]`                          |
+//! |------------|---------------------------------|
+//! | `Subtract` | `(beta * m[t-1] + x[t]) - r * thr` |
+//! | `Zero`     | `beta * ((1 - r) * m[t-1]) + x[t]` |
+//! | `None`     | `beta * m[t-1] + x[t]`          |
+//!
+//! and the spike is `s[t] = H(m[t] - thr)`. With `reset_delay` (snnTorch's default) the
+//! membrane is returned as computed and the reset lands on the next step. Without it,
+//! `d = s[t] - r` is applied at once: `Subtract`: `m[t] -= d * thr`; `Zero`: `m[t] -= d * m[t]`
+//! (`d` can be -1, which adds back).
+//!
+//! In f32 this reproduces snnTorch 1.0's float32 output bit for bit (`tests/snntorch.rs`).
+
+use crate::error::Error;
+use crate::models::reset::{self, Reset};
+use crate::neuron::{Neuron, state_soa};
+use crate::param;
+use crate::scalar::Scalar;
+
+/// Parameters of [`Leaky`], in f64, as a user writes them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct LeakyConfig {
+    /// Membrane decay per step, in `[0, 1]`.
+    pub beta: f64,
+    /// Firing threshold, `> 0`.
+    pub threshold: f64,
+    /// Reset mechanism.
+    pub reset: Reset,
+    /// Apply the reset on the next step (snnTorch's `reset_delay=True`).
+    pub reset_delay: bool,
+}
+
+impl Default for LeakyConfig {
+    fn default() -> Self {
+        Self { beta: 0.9, threshold: 1.0, reset: Reset::Subtract, reset_delay: true }
+    }
+}
+
+impl LeakyConfig {
+    /// Validates and converts the parameters to `S`.
+    pub fn build<S: Scalar>(&self) -> Result<Leaky<S>, Error> {
+        let beta = param::unit_interval("beta", self.beta)?;
+        let threshold = param::positive("threshold", self.threshold)?;
+        Ok(Leaky {
+            beta: param::to_scalar("beta", beta)?,
+            threshold: param::to_scalar("threshold", threshold)?,
+            reset: self.reset,
+            reset_delay: self.reset_delay,
+        })
+    }
+}
+
+/// A validated `Leaky` neuron in scalar type `S`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Leaky<S> {
+    beta: S,
+    threshold: S,
+    reset: Reset,
+    reset_delay: bool,
+}
+
+impl<S: Scalar> Leaky<S> {
+    /// Decay factor as stored.
+    pub fn beta(&self) -> S {
+        self.beta
+    }
+    /// Threshold as stored.
+    pub fn threshold(&self) -> S {
+        self.threshold
+    }
+}
+
+state_soa! {
+    /// State of one `Leaky` neuron.
+    state LeakyState;
+    /// Structure-of-arrays state of a `Leaky` population.
+    view LeakySlices;
+    /// Membrane potential.
+    mem: S,
+}
+
+impl<S: Scalar> Neuron<S> for Leaky<S> {
+    type State = LeakyState<S>;
+
+    fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
+        LeakyState { mem: S::ZERO }
+    }
+
+    #[inline]
+    fn step(&self, state: &mut Self::State, x: S) -> bool {
+        let prev = state.mem;
+        let r = prev > self.threshold;
+        // `r * thr` and `(1 - r) * m` are selects: multiplying by 0 or 1 and subtracting 0 are
+        // exact, so only the r = 1 branch of the zero reset keeps its multiplications (they
+        // decide the sign of a zero, which f32 conformance needs).
+        let mut m = match self.reset {
+            Reset::Subtract => {
+                let base = self.beta.mul(prev).add(x);
+                if r { base.sub(self.threshold) } else { base }
+            }
+            Reset::Zero if r => self.beta.mul(S::ZERO.mul(prev)).add(x),
+            Reset::Zero | Reset::None => self.beta.mul(prev).add(x),
+        };
+        let spike = m > self.threshold;
+        if !self.reset_delay {
+            m = reset::immediate(self.reset, m, self.threshold, spike, r);
+        }
+        state.mem = m;
+        spike
+    }
+}

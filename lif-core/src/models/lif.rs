@@ -1,0 +1,188 @@
+//! BrainPy's `LIF`: a current-based leaky integrate-and-fire neuron in physical units.
+//!
+//! `tau dV/dt = -(V - V_rest) + R I`. Per step, with `drive = V_rest + R * I[t]`:
+//!
+//! - exact (exponential Euler, the default; exact for input constant over the step):
+//!   `V = drive + (V - drive) * exp(-dt / tau)`
+//! - forward Euler: `V = V + (drive - V) * (dt / tau)`
+//!
+//! Spike when `V >= V_th`; then `Hard` reset sets `V = V_reset`, `Soft` reset subtracts
+//! `V_th`, and the neuron is refractory for `refractory_steps` steps, during which `V` is held
+//! and input is ignored. For constant input with `R I > V_th` and hard reset the interspike
+//! interval is `t_ref + tau * ln((R I - V_reset) / (R I - V_th))` (relative to `V_rest = 0`),
+//! which the discrete model meets within one step (`tests/reference.rs`).
+//! `exp(-dt/tau)` and `dt/tau` are computed once in f64.
+
+use crate::error::{Error, ParamProblem, param as perr};
+use crate::neuron::{Neuron, state_soa};
+use crate::param;
+use crate::scalar::Scalar;
+
+/// How the membrane equation is integrated over one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Integration {
+    /// Exponential Euler: exact for piecewise-constant input.
+    #[default]
+    Exact,
+    /// Forward Euler (requires `dt <= tau`).
+    Euler,
+}
+
+/// What a spike does to the membrane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LifReset {
+    /// `V = V_reset`.
+    #[default]
+    Hard,
+    /// `V = V - V_th`.
+    Soft,
+}
+
+/// Parameters of [`Lif`], in f64 (BrainPy's defaults: mV, ms, and `dt = 0.1`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct LifConfig {
+    /// Membrane time constant, `> 0`.
+    pub tau: f64,
+    /// Resting potential.
+    pub v_rest: f64,
+    /// Reset potential, `< v_th`.
+    pub v_reset: f64,
+    /// Threshold potential.
+    pub v_th: f64,
+    /// Membrane resistance, `> 0`.
+    pub r: f64,
+    /// Time step, `> 0`.
+    pub dt: f64,
+    /// Steps the neuron stays silent after a spike.
+    pub refractory_steps: u32,
+    /// Integration scheme.
+    pub integration: Integration,
+    /// Reset kind.
+    pub reset: LifReset,
+}
+
+impl Default for LifConfig {
+    fn default() -> Self {
+        Self {
+            tau: 10.0,
+            v_rest: 0.0,
+            v_reset: -5.0,
+            v_th: 20.0,
+            r: 1.0,
+            dt: 0.1,
+            refractory_steps: 0,
+            integration: Integration::Exact,
+            reset: LifReset::Hard,
+        }
+    }
+}
+
+impl LifConfig {
+    /// Validates and converts the parameters to `S`.
+    pub fn build<S: Scalar>(&self) -> Result<Lif<S>, Error> {
+        let tau = param::positive("tau", self.tau)?;
+        let dt = param::positive("dt", self.dt)?;
+        let v_rest = param::finite("v_rest", self.v_rest)?;
+        let v_reset = param::finite("v_reset", self.v_reset)?;
+        let v_th = param::finite("v_th", self.v_th)?;
+        let r = param::positive("r", self.r)?;
+        if v_reset >= v_th {
+            return Err(perr("v_reset", v_reset, ParamProblem::Conflict { with: "v_th (must be below it)" }));
+        }
+        let factor = match self.integration {
+            Integration::Exact => {
+                let e = libm::exp(-dt / tau);
+                param::factor::<S>("dt", dt, "exp(-dt/tau)", e)?
+            }
+            Integration::Euler => {
+                let k = dt / tau;
+                if k > 1.0 {
+                    return Err(perr("dt", dt, ParamProblem::Conflict { with: "tau (Euler needs dt <= tau)" }));
+                }
+                let k_s = param::factor::<S>("dt", dt, "dt/tau", k)?;
+                if k_s == S::ZERO {
+                    return Err(perr("dt", dt, ParamProblem::Degenerate { scalar: S::NAME, derived: "dt/tau" }));
+                }
+                k_s
+            }
+        };
+        Ok(Lif {
+            factor,
+            v_rest: param::to_scalar("v_rest", v_rest)?,
+            v_reset: param::to_scalar("v_reset", v_reset)?,
+            v_th: param::to_scalar("v_th", v_th)?,
+            r: param::to_scalar("r", r)?,
+            refractory_steps: self.refractory_steps,
+            integration: self.integration,
+            reset: self.reset,
+        })
+    }
+}
+
+/// A validated BrainPy-style `LIF` neuron in scalar type `S`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Lif<S> {
+    /// `exp(-dt/tau)` (exact) or `dt/tau` (Euler).
+    factor: S,
+    v_rest: S,
+    v_reset: S,
+    v_th: S,
+    r: S,
+    refractory_steps: u32,
+    integration: Integration,
+    reset: LifReset,
+}
+
+impl<S: Scalar> Lif<S> {
+    /// Threshold potential as stored.
+    pub fn v_th(&self) -> S {
+        self.v_th
+    }
+}
+
+state_soa! {
+    /// State of one `Lif` neuron.
+    state LifState;
+    /// Structure-of-arrays state of a `Lif` population.
+    view LifSlices;
+    /// Membrane potential.
+    v: S,
+    /// Refractory steps left.
+    refractory: u32,
+}
+
+impl<S: Scalar> Neuron<S> for Lif<S> {
+    type State = LifState<S>;
+
+    fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
+        LifState { v: self.v_rest, refractory: 0 }
+    }
+
+    #[inline]
+    fn step(&self, state: &mut Self::State, input: S) -> bool {
+        if state.refractory > 0 {
+            state.refractory -= 1;
+            return false;
+        }
+        let drive = self.v_rest.add(self.r.mul(input));
+        let v = state.v;
+        let v = match self.integration {
+            Integration::Exact => drive.add(v.sub(drive).mul(self.factor)),
+            Integration::Euler => v.add(drive.sub(v).mul(self.factor)),
+        };
+        let spike = v >= self.v_th;
+        state.v = match (spike, self.reset) {
+            (false, _) => v,
+            (true, LifReset::Hard) => self.v_reset,
+            (true, LifReset::Soft) => v.sub(self.v_th),
+        };
+        if spike {
+            state.refractory = self.refractory_steps;
+        }
+        spike
+    }
+}

@@ -1,0 +1,121 @@
+//! snnTorch's `Synaptic`: a current-based neuron with a decaying synaptic current.
+//!
+//! With `r = H(m[t-1] - thr)`, in this order:
+//!
+//! `syn[t] = alpha * syn[t-1] + x[t]`
+//!
+//! | reset      | `m[t]`                                                   |
+//! |------------|----------------------------------------------------------|
+//! | `Subtract` | `(beta * m[t-1] + syn[t]) - r * thr`                      |
+//! | `Zero`     | `base - base * r` with `base = beta * m[t-1] + syn[t]`    |
+//! | `None`     | `beta * m[t-1] + syn[t]`                                  |
+//!
+//! The membrane uses the new `syn[t]`; the synaptic current is never reset.
+//! `s[t] = H(m[t] - thr)`; `reset_delay = false` applies `d = s[t] - r` at once, as in
+//! [`crate::models::leaky`].
+
+use crate::error::Error;
+use crate::models::reset::{self, Reset};
+use crate::neuron::{Neuron, state_soa};
+use crate::param;
+use crate::scalar::Scalar;
+
+/// Parameters of [`Synaptic`], in f64.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SynapticConfig {
+    /// Synaptic current decay per step, in `[0, 1]`.
+    pub alpha: f64,
+    /// Membrane decay per step, in `[0, 1]`.
+    pub beta: f64,
+    /// Firing threshold, `> 0`.
+    pub threshold: f64,
+    /// Reset mechanism.
+    pub reset: Reset,
+    /// Apply the reset on the next step (snnTorch's default).
+    pub reset_delay: bool,
+}
+
+impl Default for SynapticConfig {
+    fn default() -> Self {
+        Self { alpha: 0.8, beta: 0.9, threshold: 1.0, reset: Reset::Subtract, reset_delay: true }
+    }
+}
+
+impl SynapticConfig {
+    /// Validates and converts the parameters to `S`.
+    pub fn build<S: Scalar>(&self) -> Result<Synaptic<S>, Error> {
+        let alpha = param::unit_interval("alpha", self.alpha)?;
+        let beta = param::unit_interval("beta", self.beta)?;
+        let threshold = param::positive("threshold", self.threshold)?;
+        Ok(Synaptic {
+            alpha: param::to_scalar("alpha", alpha)?,
+            beta: param::to_scalar("beta", beta)?,
+            threshold: param::to_scalar("threshold", threshold)?,
+            reset: self.reset,
+            reset_delay: self.reset_delay,
+        })
+    }
+}
+
+/// A validated `Synaptic` neuron in scalar type `S`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Synaptic<S> {
+    alpha: S,
+    beta: S,
+    threshold: S,
+    reset: Reset,
+    reset_delay: bool,
+}
+
+impl<S: Scalar> Synaptic<S> {
+    /// Threshold as stored.
+    pub fn threshold(&self) -> S {
+        self.threshold
+    }
+    /// `(alpha, beta)` as stored.
+    pub fn decays(&self) -> (S, S) {
+        (self.alpha, self.beta)
+    }
+}
+
+state_soa! {
+    /// State of one `Synaptic` neuron.
+    state SynapticState;
+    /// Structure-of-arrays state of a `Synaptic` population.
+    view SynapticSlices;
+    /// Synaptic current.
+    syn: S,
+    /// Membrane potential.
+    mem: S,
+}
+
+impl<S: Scalar> Neuron<S> for Synaptic<S> {
+    type State = SynapticState<S>;
+
+    fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
+        SynapticState { syn: S::ZERO, mem: S::ZERO }
+    }
+
+    #[inline]
+    fn step(&self, state: &mut Self::State, x: S) -> bool {
+        let prev = state.mem;
+        let r = prev > self.threshold;
+        let syn = self.alpha.mul(state.syn).add(x);
+        let base = self.beta.mul(prev).add(syn);
+        let rs = if r { S::ONE } else { S::ZERO };
+        let mut m = match self.reset {
+            Reset::Subtract if r => base.sub(self.threshold),
+            Reset::Zero => base.sub(base.mul(rs)),
+            _ => base,
+        };
+        let spike = m > self.threshold;
+        if !self.reset_delay {
+            m = reset::immediate(self.reset, m, self.threshold, spike, r);
+        }
+        state.syn = syn;
+        state.mem = m;
+        spike
+    }
+}

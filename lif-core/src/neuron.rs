@@ -1,0 +1,125 @@
+//! What every model provides, and the structure-of-arrays views of a population's state.
+
+use core::fmt::Debug;
+
+use crate::scalar::Scalar;
+
+/// A validated neuron model with its parameters converted to `S`.
+///
+/// `step` is the per-neuron update that the firmware, the CPU backend and the GPU kernels all
+/// call; it has no failure path (inputs are validated by the population functions).
+pub trait Neuron<S: Scalar> {
+    /// The state of one neuron, all of it (random stream included).
+    type State: Copy + PartialEq + Debug;
+
+    /// The state of neuron `index` before its first step, under `seed`.
+    fn initial_state(&self, seed: u64, index: u64) -> Self::State;
+
+    /// Advances one neuron by one time step with input `input`; returns whether it spiked.
+    fn step(&self, state: &mut Self::State, input: S) -> bool;
+}
+
+/// Mutable structure-of-arrays storage of the states of `len()` neurons: one slice per state
+/// variable, all of the same length (checked when the view is built).
+///
+/// Implemented by the `*Slices` view of each model (e.g. `LeakySlices`).
+pub trait StateSlices {
+    /// The per-neuron state this view stores.
+    type State: Copy;
+    /// Number of neurons.
+    fn len(&self) -> usize;
+    /// True if there are no neurons.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The state of neuron `i`, or `None` past the end.
+    fn get(&self, i: usize) -> Option<Self::State>;
+    /// Overwrites the state of neuron `i`; returns false (and does nothing) past the end.
+    fn set(&mut self, i: usize, state: Self::State) -> bool;
+    /// The state of neuron `i`.
+    ///
+    /// # Safety
+    /// `i < self.len()`.
+    unsafe fn load(&self, i: usize) -> Self::State;
+    /// Overwrites the state of neuron `i`.
+    ///
+    /// # Safety
+    /// `i < self.len()`.
+    unsafe fn store(&mut self, i: usize, state: Self::State);
+}
+
+/// Declares a model's per-neuron state struct and its structure-of-arrays view.
+macro_rules! state_soa {
+    (
+        $(#[$smeta:meta])* state $state:ident;
+        $(#[$vmeta:meta])* view $view:ident;
+        $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),+ $(,)?
+    ) => {
+        $(#[$smeta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Default)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        pub struct $state<S> {
+            $( $(#[$fmeta])* pub $field: $ty, )+
+        }
+
+        $(#[$vmeta])*
+        #[derive(Debug)]
+        pub struct $view<'a, S> {
+            len: usize,
+            $( $field: &'a mut [$ty], )+
+        }
+
+        impl<'a, S: $crate::scalar::Scalar> $view<'a, S> {
+            /// Builds the view; every slice must have the same length.
+            pub fn new($( $field: &'a mut [$ty] ),+) -> Result<Self, $crate::error::Error> {
+                let lens = [$( (stringify!($field), $field.len()) ),+];
+                let len = lens[0].1;
+                for (buffer, actual) in lens {
+                    if actual != len {
+                        return Err($crate::error::Error::Length { buffer, expected: len, actual });
+                    }
+                }
+                Ok(Self { len, $( $field ),+ })
+            }
+            $(
+                #[doc = concat!("The `", stringify!($field), "` of every neuron.")]
+                pub fn $field(&self) -> &[$ty] {
+                    self.$field
+                }
+            )+
+        }
+
+        impl<'a, S: $crate::scalar::Scalar> $crate::neuron::StateSlices for $view<'a, S> {
+            type State = $state<S>;
+            #[inline]
+            fn len(&self) -> usize {
+                self.len
+            }
+            #[inline]
+            fn get(&self, i: usize) -> Option<Self::State> {
+                // SAFETY: checked against the common length right here.
+                (i < self.len).then(|| unsafe { self.load(i) })
+            }
+            #[inline]
+            fn set(&mut self, i: usize, state: Self::State) -> bool {
+                let ok = i < self.len;
+                if ok {
+                    // SAFETY: checked against the common length right here.
+                    unsafe { self.store(i, state) }
+                }
+                ok
+            }
+            #[inline]
+            unsafe fn load(&self, i: usize) -> Self::State {
+                // SAFETY: the caller guarantees i < len, and `new` made every slice len long.
+                unsafe { $state { $( $field: *self.$field.get_unchecked(i) ),+ } }
+            }
+            #[inline]
+            unsafe fn store(&mut self, i: usize, state: Self::State) {
+                // SAFETY: the caller guarantees i < len, and `new` made every slice len long.
+                unsafe { $( *self.$field.get_unchecked_mut(i) = state.$field; )+ }
+            }
+        }
+    };
+}
+pub(crate) use state_soa;

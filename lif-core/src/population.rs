@@ -1,0 +1,215 @@
+//! The population loop: N neurons over caller-owned slices, no allocation.
+//!
+//! This is the one loop the firmware and the CPU backend call; the GPU kernels call the same
+//! per-neuron [`Neuron::step`] in the same order. Neurons are processed in blocks of 32 (one
+//! word of packed spikes); each block is run through all requested time steps while its state
+//! stays in cache. Neurons are independent, so any split of the population (blocks, threads,
+//! devices) and any split of time (calls of `run` with fewer steps) gives the same bits.
+
+use crate::error::Error;
+use crate::neuron::{Neuron, StateSlices};
+use crate::scalar::Scalar;
+
+/// Neurons per block: one 32-bit word of packed spikes.
+pub const BLOCK: usize = 32;
+
+/// Where the parameters of neuron `i` come from.
+pub trait ParamSource<M> {
+    /// `Some(n)` when the source holds exactly `n` per-neuron parameter sets.
+    fn count(&self) -> Option<usize>;
+    /// Parameters of neuron `i`.
+    ///
+    /// # Safety
+    /// `i` is below `count()` when that is `Some`.
+    unsafe fn at(&self, i: usize) -> &M;
+}
+
+/// One parameter set for every neuron.
+#[derive(Debug, Clone, Copy)]
+pub struct Shared<'a, M>(pub &'a M);
+
+/// One parameter set per neuron.
+#[derive(Debug, Clone, Copy)]
+pub struct PerNeuron<'a, M>(pub &'a [M]);
+
+impl<M> ParamSource<M> for Shared<'_, M> {
+    #[inline]
+    fn count(&self) -> Option<usize> {
+        None
+    }
+    #[inline]
+    unsafe fn at(&self, _i: usize) -> &M {
+        self.0
+    }
+}
+
+impl<M> ParamSource<M> for PerNeuron<'_, M> {
+    #[inline]
+    fn count(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+    #[inline]
+    unsafe fn at(&self, i: usize) -> &M {
+        // SAFETY: the caller checked `i < count()`.
+        unsafe { self.0.get_unchecked(i) }
+    }
+}
+
+/// A spike output: `[bool]` (one per neuron and step) or `[u32]` (bit-packed, bit `i % 32` of
+/// word `i / 32` of each step's row of `ceil(n / 32)` words).
+pub trait SpikeSink {
+    /// Length needed for `rows` steps of `n` neurons.
+    fn required_len(rows: usize, n: usize) -> usize;
+    /// Current length.
+    fn available(&self) -> usize;
+    /// Writes the spikes of neurons `32 * block .. 32 * block + count` at step `row` from the
+    /// low `count` bits of `bits` (bits above `count` are zero).
+    ///
+    /// # Safety
+    /// `available() >= required_len(row + 1, n)` and `32 * block + count <= n`.
+    unsafe fn put(&mut self, row: usize, n: usize, block: usize, bits: u32, count: usize);
+}
+
+impl SpikeSink for [bool] {
+    fn required_len(rows: usize, n: usize) -> usize {
+        rows.saturating_mul(n)
+    }
+    fn available(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    unsafe fn put(&mut self, row: usize, n: usize, block: usize, bits: u32, count: usize) {
+        let base = row * n + block * BLOCK;
+        for j in 0..count {
+            // SAFETY: base + j < (row + 1) * n <= len, by the caller's contract.
+            unsafe { *self.get_unchecked_mut(base + j) = (bits >> j) & 1 != 0 };
+        }
+    }
+}
+
+impl SpikeSink for [u32] {
+    fn required_len(rows: usize, n: usize) -> usize {
+        rows.saturating_mul(n.div_ceil(BLOCK))
+    }
+    fn available(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    unsafe fn put(&mut self, row: usize, n: usize, block: usize, bits: u32, _count: usize) {
+        // SAFETY: row * words + block < (row + 1) * words <= len, by the caller's contract.
+        unsafe { *self.get_unchecked_mut(row * n.div_ceil(BLOCK) + block) = bits };
+    }
+}
+
+/// Checks the buffers of a run of `steps` steps; returns the population size.
+fn check<S, M, P, St, O>(
+    params: &P,
+    state: &St,
+    input: &[S],
+    steps: usize,
+    spikes: &O,
+) -> Result<usize, Error>
+where
+    S: Scalar,
+    P: ParamSource<M>,
+    St: StateSlices + ?Sized,
+    O: SpikeSink + ?Sized,
+{
+    let n = state.len();
+    if let Some(count) = params.count() {
+        if count != n {
+            return Err(Error::Length { buffer: "params", expected: n, actual: count });
+        }
+    }
+    let want = steps.saturating_mul(n);
+    if input.len() != want {
+        return Err(Error::Length { buffer: "input", expected: want, actual: input.len() });
+    }
+    let want = O::required_len(steps, n);
+    if spikes.available() != want {
+        return Err(Error::Length { buffer: "spikes", expected: want, actual: spikes.available() });
+    }
+    if let Some(index) = input.iter().position(|x| !x.is_finite()) {
+        return Err(Error::NonFinite { buffer: "input", index });
+    }
+    Ok(n)
+}
+
+/// Advances every neuron by one step. `input` holds one value per neuron; `spikes` receives
+/// one row. On error nothing is stepped.
+pub fn step<S, M, P, St, O>(params: &P, state: &mut St, input: &[S], spikes: &mut O) -> Result<(), Error>
+where
+    S: Scalar,
+    M: Neuron<S>,
+    P: ParamSource<M>,
+    St: StateSlices<State = M::State> + ?Sized,
+    O: SpikeSink + ?Sized,
+{
+    run(params, state, input, 1, spikes)
+}
+
+/// Advances every neuron by `steps` steps. `input` is row-major `[step][neuron]`
+/// (`steps * n` values); `spikes` receives one row per step. On error nothing is stepped.
+pub fn run<S, M, P, St, O>(
+    params: &P,
+    state: &mut St,
+    input: &[S],
+    steps: usize,
+    spikes: &mut O,
+) -> Result<(), Error>
+where
+    S: Scalar,
+    M: Neuron<S>,
+    P: ParamSource<M>,
+    St: StateSlices<State = M::State> + ?Sized,
+    O: SpikeSink + ?Sized,
+{
+    let n = check(params, state, input, steps, spikes)?;
+    for block in 0..n.div_ceil(BLOCK) {
+        let start = block * BLOCK;
+        let count = (n - start).min(BLOCK);
+        for t in 0..steps {
+            let mut bits = 0u32;
+            for j in 0..count {
+                let i = start + j;
+                // SAFETY: i < n == state.len() == params.count() (when per-neuron), and
+                // t * n + i < steps * n == input.len(); all checked by `check`.
+                unsafe {
+                    let m = params.at(i);
+                    let mut s = state.load(i);
+                    let spiked = m.step(&mut s, *input.get_unchecked(t * n + i));
+                    state.store(i, s);
+                    bits |= (spiked as u32) << j;
+                }
+            }
+            // SAFETY: spikes holds `steps` rows of n neurons, checked by `check`.
+            unsafe { spikes.put(t, n, block, bits, count) };
+        }
+    }
+    Ok(())
+}
+
+/// Sets every neuron to its initial state under `seed` (neuron `i` gets stream `i + offset`,
+/// so a slice of a larger population can be initialised on its own).
+pub fn init<S, M, P, St>(params: &P, state: &mut St, seed: u64, offset: u64) -> Result<(), Error>
+where
+    S: Scalar,
+    M: Neuron<S>,
+    P: ParamSource<M>,
+    St: StateSlices<State = M::State> + ?Sized,
+{
+    let n = state.len();
+    if let Some(count) = params.count() {
+        if count != n {
+            return Err(Error::Length { buffer: "params", expected: n, actual: count });
+        }
+    }
+    for i in 0..n {
+        // SAFETY: i < n, and params has n entries when it is per-neuron (checked above).
+        unsafe {
+            let s = params.at(i).initial_state(seed, offset + i as u64);
+            state.store(i, s);
+        }
+    }
+    Ok(())
+}

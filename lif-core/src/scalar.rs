@@ -1,0 +1,351 @@
+//! The number types a model can run in: `f32`, `f64` (the reference) and signed 32-bit fixed
+//! point (`fixed::FixedI32<Frac>`, e.g. [`I16F16`] and [`I8F24`]).
+//!
+//! Every operation a model performs goes through [`Scalar`], so one generic model body is the
+//! only copy of the math. The trait is sealed: the determinism contract (same bits on every
+//! backend) holds only for implementations whose every method is pure integer or IEEE-754
+//! single-operation code, which this crate guarantees for its own.
+//!
+//! # Rounding and overflow
+//! - Floats: IEEE-754 round-to-nearest-even, one operation at a time, never fused into an FMA.
+//! - Fixed point: `add`/`sub` are exact unless they saturate. `mul` rounds toward negative
+//!   infinity (the low bits of the exact product are dropped, as `fixed` does), so its error is
+//!   in `(-2^-F, 0]`. `div` rounds as `fixed` does (toward zero). Every operation saturates at
+//!   `MIN`/`MAX`, including division by zero (to the bound with the dividend's sign); nothing
+//!   wraps and nothing panics.
+//! - [`Scalar::from_f64`] rounds to nearest (ties to even) and refuses NaN, infinities and
+//!   values outside the format.
+
+use core::fmt::Debug;
+
+use fixed::FixedI32;
+use fixed::types::extra::{IsLessOrEqual, LeEqU32, True, U30};
+
+use crate::lut;
+
+pub use fixed::types::{I8F24, I16F16};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A number type a neuron model can be instantiated with.
+///
+/// Few methods on purpose: constants, conversion to and from `f64`, the four arithmetic
+/// operations, comparison (through `PartialOrd`) and the two per-step transcendental functions
+/// the stochastic models need, which each type implements bit-reproducibly (libm for floats,
+/// lookup tables and integer code for fixed point).
+pub trait Scalar:
+    Copy + PartialEq + PartialOrd + Default + Debug + Send + Sync + 'static + sealed::Sealed
+{
+    /// Short name, e.g. `"f32"` or `"I16F16"`.
+    const NAME: &'static str;
+    /// Additive identity.
+    const ZERO: Self;
+    /// Multiplicative identity.
+    const ONE: Self;
+    /// Largest finite value.
+    const MAX: Self;
+    /// Smallest (most negative) finite value.
+    const MIN: Self;
+    /// Absolute part of the worst rounding error of one operation, for values far from the
+    /// format's limits: `2^-F` for fixed point (the floor of `mul`), the smallest subnormal for
+    /// floats. Used by the documented error bounds.
+    const ABS_ERR: f64;
+    /// Relative part of the worst rounding error of one operation (unit roundoff): `2^-24` for
+    /// f32, `2^-53` for f64, 0 for fixed point.
+    const REL_ERR: f64;
+    /// The type in which derived parameter constants (such as `1/(R*C)`) are computed before
+    /// being converted once to `Self`: the float itself for floats (so f32 reproduces PyTorch's
+    /// float32 arithmetic), `f64` for fixed point (so only the final value is quantised).
+    type Calc: Scalar;
+
+    /// Converts, rounding to nearest. `None` for NaN, infinities and values outside the format.
+    fn from_f64(v: f64) -> Option<Self>;
+    /// Exact conversion to `f64`.
+    fn to_f64(self) -> f64;
+    /// `self + rhs`.
+    fn add(self, rhs: Self) -> Self;
+    /// `self - rhs`.
+    fn sub(self, rhs: Self) -> Self;
+    /// `self * rhs`.
+    fn mul(self, rhs: Self) -> Self;
+    /// `self / rhs`.
+    fn div(self, rhs: Self) -> Self;
+    /// False for NaN and infinities (always true for fixed point).
+    fn is_finite(self) -> bool;
+    /// The logistic function `1 / (1 + exp(-self))`.
+    fn sigmoid(self) -> Self;
+    /// A uniform variate in `[0, 1)` from 32 random bits.
+    fn unit(bits: u32) -> Self;
+    /// A standard normal variate from 64 random bits, by the Box-Muller transform with
+    /// `u1 = (hi + 1) / 2^32` (never 0) and `u2 = lo / 2^32`.
+    fn std_normal(bits: u64) -> Self;
+}
+
+/// Marker: the standard 2-operand float semantics shared by f32 and f64.
+macro_rules! float_scalar {
+    ($t:ty, $name:literal, $rel:expr, $abs:expr,
+     exp = $exp:path, ln = $ln:path, sqrt = $sqrt:path, cos = $cos:path,
+     unit = |$b:ident| $unit:expr, hi = |$h:ident| $u1:expr, lo = |$l:ident| $u2:expr, tau = $tau:expr) => {
+        impl sealed::Sealed for $t {}
+        impl Scalar for $t {
+            const NAME: &'static str = $name;
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const MAX: Self = <$t>::MAX;
+            const MIN: Self = <$t>::MIN;
+            const ABS_ERR: f64 = $abs;
+            const REL_ERR: f64 = $rel;
+            type Calc = $t;
+
+            #[inline]
+            fn from_f64(v: f64) -> Option<Self> {
+                let r = v as $t;
+                (v.is_finite() && r.is_finite()).then_some(r)
+            }
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline]
+            fn add(self, rhs: Self) -> Self {
+                self + rhs
+            }
+            #[inline]
+            fn sub(self, rhs: Self) -> Self {
+                self - rhs
+            }
+            #[inline]
+            fn mul(self, rhs: Self) -> Self {
+                self * rhs
+            }
+            #[inline]
+            fn div(self, rhs: Self) -> Self {
+                self / rhs
+            }
+            #[inline]
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
+            }
+            #[inline]
+            fn sigmoid(self) -> Self {
+                1.0 / (1.0 + $exp(-self))
+            }
+            #[inline]
+            fn unit($b: u32) -> Self {
+                $unit
+            }
+            #[inline]
+            fn std_normal(bits: u64) -> Self {
+                let $h = (bits >> 32) as u32;
+                let $l = bits as u32;
+                let u1: $t = $u1;
+                let u2: $t = $u2;
+                $sqrt(-2.0 * $ln(u1)) * $cos($tau * u2)
+            }
+        }
+    };
+}
+
+// f32 takes the top 24 bits so that every step is exact in binary32 (u1 in (0, 1]).
+float_scalar!(f32, "f32", 1.0 / 16_777_216.0, 1.401298464324817e-45,
+    exp = libm::expf, ln = libm::logf, sqrt = libm::sqrtf, cos = libm::cosf,
+    unit = |b| (b >> 8) as f32 * (1.0 / 16_777_216.0),
+    hi = |h| ((h >> 8) + 1) as f32 * (1.0 / 16_777_216.0),
+    lo = |l| (l >> 8) as f32 * (1.0 / 16_777_216.0),
+    tau = core::f32::consts::TAU);
+float_scalar!(f64, "f64", 1.0 / 9_007_199_254_740_992.0, 4.9406564584124654e-324,
+    exp = libm::exp, ln = libm::log, sqrt = libm::sqrt, cos = libm::cos,
+    unit = |b| b as f64 * (1.0 / 4_294_967_296.0),
+    hi = |h| (h as f64 + 1.0) * (1.0 / 4_294_967_296.0),
+    lo = |l| l as f64 * (1.0 / 4_294_967_296.0),
+    tau = core::f64::consts::TAU);
+
+/// Converts a Q`q` integer to `FixedI32<Frac>`, rounding half up and saturating.
+#[inline]
+fn from_q<Frac: LeEqU32>(v: i64, q: u32) -> FixedI32<Frac> {
+    let f = Frac::U32;
+    let shifted = if f <= q {
+        let s = q - f;
+        if s == 0 { v } else { (v + (1i64 << (s - 1))) >> s }
+    } else {
+        v.checked_shl(f - q)
+            .filter(|r| (r >> (f - q)) == v)
+            .unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+    };
+    FixedI32::from_bits(shifted.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+}
+
+impl<Frac> sealed::Sealed for FixedI32<Frac> where Frac: LeEqU32 {}
+
+/// Any signed 32-bit fixed-point format with at least two integer bits (sign and one), so
+/// that 1.0 is representable: `I2F30` up to `I32F0`.
+impl<Frac> Scalar for FixedI32<Frac>
+where
+    Frac: LeEqU32 + IsLessOrEqual<U30, Output = True> + Send + Sync + 'static,
+{
+    const NAME: &'static str = lut::fixed_name(Frac::U32);
+    const ZERO: Self = Self::ZERO;
+    const ONE: Self = Self::from_bits(1 << Frac::U32);
+    const MAX: Self = Self::MAX;
+    const MIN: Self = Self::MIN;
+    const ABS_ERR: f64 = 1.0 / (1u64 << Frac::U32) as f64;
+    const REL_ERR: f64 = 0.0;
+    type Calc = f64;
+
+    #[inline]
+    fn from_f64(v: f64) -> Option<Self> {
+        if v.is_finite() {
+            Self::checked_from_num(v)
+        } else {
+            None
+        }
+    }
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self.to_num::<f64>()
+    }
+    #[inline]
+    fn add(self, rhs: Self) -> Self {
+        self.saturating_add(rhs)
+    }
+    #[inline]
+    fn sub(self, rhs: Self) -> Self {
+        self.saturating_sub(rhs)
+    }
+    #[inline]
+    fn mul(self, rhs: Self) -> Self {
+        self.saturating_mul(rhs)
+    }
+    #[inline]
+    fn div(self, rhs: Self) -> Self {
+        match self.checked_div(rhs) {
+            Some(q) => q,
+            None if (self < Self::ZERO) != (rhs < Self::ZERO) && rhs != Self::ZERO => Self::MIN,
+            None if self < Self::ZERO => Self::MIN,
+            None => Self::MAX,
+        }
+    }
+    #[inline]
+    fn is_finite(self) -> bool {
+        true
+    }
+    #[inline]
+    fn sigmoid(self) -> Self {
+        from_q(lut::sigmoid_q30(self.to_bits() as i64, Frac::U32), 30)
+    }
+    #[inline]
+    fn unit(bits: u32) -> Self {
+        Self::from_bits(bits.checked_shr(32 - Frac::U32).unwrap_or(0) as i32)
+    }
+    #[inline]
+    fn std_normal(bits: u64) -> Self {
+        from_q(lut::std_normal_q28(bits), 28)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_mul_rounds_toward_negative_infinity() {
+        let tiny = I16F16::from_bits(1);
+        let half = I16F16::from_num(0.5);
+        assert_eq!(tiny.mul(half).to_bits(), 0);
+        assert_eq!(tiny.sub(I16F16::ONE).sub(I16F16::ONE).to_bits(), -0x1_ffff);
+        assert_eq!(I16F16::from_bits(-1).mul(half).to_bits(), -1);
+    }
+
+    #[test]
+    fn fixed_saturates_instead_of_wrapping() {
+        let big = I16F16::MAX;
+        assert_eq!(big.add(I16F16::ONE), I16F16::MAX);
+        assert_eq!(I16F16::MIN.sub(I16F16::ONE), I16F16::MIN);
+        assert_eq!(big.mul(big), I16F16::MAX);
+        assert_eq!(big.mul(I16F16::MIN), I16F16::MIN);
+        assert_eq!(I16F16::ONE.div(I16F16::ZERO), I16F16::MAX);
+        assert_eq!(I16F16::ZERO.sub(I16F16::ONE).div(I16F16::ZERO), I16F16::MIN);
+        assert_eq!(big.div(I16F16::from_bits(1)), I16F16::MAX);
+        assert_eq!(big.div(I16F16::from_bits(-1)), I16F16::MIN);
+    }
+
+    #[test]
+    fn from_f64_refuses_what_does_not_fit() {
+        assert_eq!(I16F16::from_f64(32768.0), None);
+        assert_eq!(I16F16::from_f64(-32768.0), Some(I16F16::MIN));
+        assert_eq!(I16F16::from_f64(f64::NAN), None);
+        assert_eq!(I8F24::from_f64(128.0), None);
+        assert_eq!(f32::from_f64(1e39), None);
+        assert_eq!(f32::from_f64(f64::INFINITY), None);
+        assert_eq!(f32::from_f64(0.9), Some(0.9f32));
+        assert_eq!(0.9f32.to_bits(), 0x3f66_6666);
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(<I16F16 as Scalar>::NAME, "I16F16");
+        assert_eq!(<I8F24 as Scalar>::NAME, "I8F24");
+        assert_eq!(<f32 as Scalar>::NAME, "f32");
+    }
+
+    #[test]
+    fn fixed_sigmoid_matches_f64_within_table_error() {
+        for i in -40_000..40_000 {
+            let x = i as f64 / 2000.0;
+            let want = 1.0 / (1.0 + libm::exp(-x));
+            let a = I16F16::from_f64(x).unwrap();
+            let got = a.sigmoid().to_f64();
+            let want_a = 1.0 / (1.0 + libm::exp(-a.to_f64()));
+            assert!((got - want_a).abs() <= 2.0e-5, "x={x} got={got} want={want} a={want_a}");
+            let b = I8F24::from_f64(x.clamp(-127.0, 127.0)).unwrap();
+            let want_b = 1.0 / (1.0 + libm::exp(-b.to_f64()));
+            assert!((b.sigmoid().to_f64() - want_b).abs() <= 1.2e-5, "x={x} got={} want={want_b}", b.sigmoid().to_f64());
+        }
+        assert_eq!(I16F16::MAX.sigmoid(), I16F16::ONE);
+        assert_eq!(I16F16::MIN.sigmoid(), I16F16::ZERO);
+    }
+
+    #[test]
+    fn float_sigmoid_limits() {
+        assert_eq!(f32::sigmoid(-200.0), 0.0);
+        assert_eq!(f32::sigmoid(200.0), 1.0);
+        assert_eq!(f32::sigmoid(0.0), 0.5);
+    }
+
+    #[test]
+    fn unit_is_in_zero_one() {
+        for b in [0u32, 1, 0x8000_0000, u32::MAX] {
+            for v in [
+                f32::unit(b).to_f64(),
+                f64::unit(b),
+                I16F16::unit(b).to_f64(),
+                I8F24::unit(b).to_f64(),
+            ] {
+                assert!((0.0..1.0).contains(&v), "{b:#x} -> {v}");
+            }
+        }
+        assert_eq!(I16F16::unit(0x8000_0000).to_f64(), 0.5);
+    }
+
+    #[test]
+    fn fixed_normal_tracks_f64_box_muller() {
+        let mut x = 0x1234_5678_9abc_def0u64;
+        let mut worst = 0.0f64;
+        for _ in 0..200_000 {
+            // splitmix64 step, only to spread test points
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            let want = f64::std_normal(z);
+            let got = I8F24::std_normal(z).to_f64();
+            worst = worst.max((got - want).abs());
+            let f = f32::std_normal(z) as f64;
+            assert!((f - want).abs() < 1e-3 * (1.0 + want.abs()), "{f} vs {want}");
+        }
+        assert!(worst < 2e-3, "worst {worst}");
+    }
+}
