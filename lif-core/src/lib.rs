@@ -3,6 +3,9 @@
 #![deny(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(feature = "std")]
+extern crate std;
+
 pub mod error;
 mod lut;
 pub mod models;

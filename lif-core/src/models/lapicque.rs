@@ -13,6 +13,11 @@
 //! and `s[t] = H(m[t] - thr)`. The constants `1 / (R * C)` and `1 - dt / (R * C)` are
 //! computed once in [`Scalar::Calc`]: float32 for f32 (as PyTorch does with its float32
 //! buffers), f64 for fixed point, then converted.
+//!
+//! Floats follow snnTorch's order above exactly. Fixed point folds the input chain into one
+//! gain `R * (1 / (R * C)) * dt = dt / C`, computed in f64: `base = x * (dt / C) + keep * m`.
+//! In snnTorch's order the intermediate `x / C` overflows small formats (C is often 1e-3) and
+//! the quantisation error of a small `dt` would be amplified by `1 / C`.
 
 use crate::error::Error;
 use crate::models::reset::Reset;
@@ -84,11 +89,15 @@ impl LapicqueConfig {
                 crate::error::ParamProblem::Degenerate { scalar: S::NAME, derived: "1 - dt/(R*C)" },
             ));
         }
-        let inv_rc_s: S = param::from_calc("r", r, inv_rc)?;
+        let (r_s, inv_rc_s, dt_s) = if S::FLOAT {
+            (param::to_scalar("r", r)?, param::from_calc("r", r, inv_rc)?, param::to_scalar("dt", dt)?)
+        } else {
+            (S::ONE, S::ONE, param::nonvanishing("c", "dt/C", dt / c)?)
+        };
         Ok(Lapicque {
-            r: param::to_scalar("r", r)?,
+            r: r_s,
             inv_rc: inv_rc_s,
-            dt: param::nonvanishing("dt", "dt", dt)?,
+            dt: dt_s,
             keep: keep_s,
             threshold: param::to_scalar("threshold", threshold)?,
             reset: self.reset,
@@ -100,6 +109,7 @@ impl LapicqueConfig {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Lapicque<S> {
+    // Floats: R, 1/(R*C), dt. Fixed point: 1, 1, dt/C (the folded gain).
     r: S,
     inv_rc: S,
     dt: S,
@@ -139,7 +149,8 @@ impl<S: Scalar> Neuron<S> for Lapicque<S> {
     fn step(&self, state: &mut Self::State, x: S) -> bool {
         let prev = state.mem;
         let r = prev > self.threshold;
-        let base = x.mul(self.r).mul(self.inv_rc).mul(self.dt).add(self.keep.mul(prev));
+        let drive = if S::FLOAT { x.mul(self.r).mul(self.inv_rc).mul(self.dt) } else { x.mul(self.dt) };
+        let base = drive.add(self.keep.mul(prev));
         let m = match self.reset {
             Reset::Subtract if r => base.sub(self.threshold),
             // base - 1 * base, literally: exact 0, or NaN for an infinite base, as in torch.
