@@ -27,16 +27,31 @@ fn table(name: &str, doc: &str, f: impl Fn(f64) -> f64) -> String {
 
 fn main() {
     let mut out = String::new();
-    writeln!(out, "/// Intervals per table (each has `TABLE_INTERVALS + 1` entries).").unwrap();
+    writeln!(
+        out,
+        "/// Intervals per table (each has `TABLE_INTERVALS + 1` entries)."
+    )
+    .unwrap();
     writeln!(out, "pub(crate) const TABLE_INTERVALS: usize = {N};").unwrap();
-    writeln!(out, "/// Upper end of the sigmoid table's domain `[0, SIGMOID_RANGE]`.").unwrap();
-    writeln!(out, "pub(crate) const SIGMOID_RANGE: i64 = {};", SIGMOID_RANGE as i64).unwrap();
+    writeln!(
+        out,
+        "/// Upper end of the sigmoid table's domain `[0, SIGMOID_RANGE]`."
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "pub(crate) const SIGMOID_RANGE: i64 = {};",
+        SIGMOID_RANGE as i64
+    )
+    .unwrap();
     out += &table(
         "SIGMOID_Q30",
         "sigmoid(x) for x = SIGMOID_RANGE * i / N, in Q30.",
         |u| 1.0 / (1.0 + libm::exp(-u * SIGMOID_RANGE)),
     );
-    out += &table("LOG2_Q30", "log2(1 + i / N), in Q30.", |u| libm::log2(1.0 + u));
+    out += &table("LOG2_Q30", "log2(1 + i / N), in Q30.", |u| {
+        libm::log2(1.0 + u)
+    });
     out += &table(
         "COS_Q30",
         "cos(pi/2 * i / N): a quarter wave, in Q30.",

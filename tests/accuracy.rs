@@ -64,8 +64,17 @@ fn leaky<S: Spec>(cfg: &LeakyConfig, xs: &[f64]) -> usize {
         if !cfg.reset_delay {
             new = immediate::<S>(cfg.reset, new, thr, spike, r);
         }
-        assert_eq!(fm.step(&mut fs, x), spike, "mirror of Leaky disagrees at step {t}");
-        assert_eq!(sm.step(&mut ss, input(x)), spike, "{} Leaky spike at step {t}", S::NAME);
+        assert_eq!(
+            fm.step(&mut fs, x),
+            spike,
+            "mirror of Leaky disagrees at step {t}"
+        );
+        assert_eq!(
+            sm.step(&mut ss, input(x)),
+            spike,
+            "{} Leaky spike at step {t}",
+            S::NAME
+        );
         within(&format!("{cfg:?} mem"), t, ss.mem, fs.mem, new);
         m = new;
     }
@@ -76,9 +85,15 @@ fn lapicque<S: Spec>(cfg: &LapicqueConfig, xs: &[f64]) -> usize {
     type M<S> = Model<S>;
     let (fm, sm) = (cfg.build::<f64>().unwrap(), cfg.build::<S>().unwrap());
     let (mut fs, mut ss) = (fm.initial_state(0, 0), sm.initial_state(0, 0));
-    let (r_, c_, dt) = (M::<S>::given(cfg.r), M::<S>::given(cfg.c), M::<S>::given(cfg.dt));
+    let (r_, c_, dt) = (
+        M::<S>::given(cfg.r),
+        M::<S>::given(cfg.c),
+        M::<S>::given(cfg.dt),
+    );
     let rc = cfg.r * cfg.c;
-    let inv_rc = M::<S>::derived(1.0 / rc, || M::<S>::div(M::<S>::exact(1.0), M::<S>::mul(r_, c_)));
+    let inv_rc = M::<S>::derived(1.0 / rc, || {
+        M::<S>::div(M::<S>::exact(1.0), M::<S>::mul(r_, c_))
+    });
     let keep = M::<S>::derived(1.0 - cfg.dt / rc, || {
         M::<S>::sub(M::<S>::exact(1.0), M::<S>::div(dt, M::<S>::mul(r_, c_)))
     });
@@ -104,8 +119,17 @@ fn lapicque<S: Spec>(cfg: &LapicqueConfig, xs: &[f64]) -> usize {
             return t;
         }
         let spike = new.v > thr.v;
-        assert_eq!(fm.step(&mut fs, x), spike, "mirror of Lapicque disagrees at step {t}");
-        assert_eq!(sm.step(&mut ss, input(x)), spike, "{} Lapicque spike at step {t}", S::NAME);
+        assert_eq!(
+            fm.step(&mut fs, x),
+            spike,
+            "mirror of Lapicque disagrees at step {t}"
+        );
+        assert_eq!(
+            sm.step(&mut ss, input(x)),
+            spike,
+            "{} Lapicque spike at step {t}",
+            S::NAME
+        );
         within("Lapicque mem", t, ss.mem, fs.mem, new);
         m = new;
     }
@@ -116,8 +140,11 @@ fn synaptic<S: Spec>(cfg: &SynapticConfig, xs: &[f64]) -> usize {
     type M<S> = Model<S>;
     let (fm, sm) = (cfg.build::<f64>().unwrap(), cfg.build::<S>().unwrap());
     let (mut fs, mut ss) = (fm.initial_state(0, 0), sm.initial_state(0, 0));
-    let (alpha, beta, thr) =
-        (M::<S>::given(cfg.alpha), M::<S>::given(cfg.beta), M::<S>::given(cfg.threshold));
+    let (alpha, beta, thr) = (
+        M::<S>::given(cfg.alpha),
+        M::<S>::given(cfg.beta),
+        M::<S>::given(cfg.threshold),
+    );
     let (mut syn, mut m) = (M::<S>::exact(0.0), M::<S>::exact(0.0));
     for (t, &x) in xs.iter().enumerate() {
         if M::<S>::ambiguous(m, thr) {
@@ -138,8 +165,17 @@ fn synaptic<S: Spec>(cfg: &SynapticConfig, xs: &[f64]) -> usize {
         if !cfg.reset_delay {
             new = immediate::<S>(cfg.reset, new, thr, spike, r);
         }
-        assert_eq!(fm.step(&mut fs, x), spike, "mirror of Synaptic disagrees at step {t}");
-        assert_eq!(sm.step(&mut ss, input(x)), spike, "{} Synaptic spike at step {t}", S::NAME);
+        assert_eq!(
+            fm.step(&mut fs, x),
+            spike,
+            "mirror of Synaptic disagrees at step {t}"
+        );
+        assert_eq!(
+            sm.step(&mut ss, input(x)),
+            spike,
+            "{} Synaptic spike at step {t}",
+            S::NAME
+        );
         within("Synaptic syn", t, ss.syn, fs.syn, syn);
         within("Synaptic mem", t, ss.mem, fs.mem, new);
         m = new;
@@ -187,8 +223,17 @@ fn lif<S: Spec>(cfg: &LifConfig, xs: &[f64]) -> usize {
             }
             spike
         };
-        assert_eq!(fm.step(&mut fs, x), spike, "mirror of Lif disagrees at step {t}");
-        assert_eq!(sm.step(&mut ss, input(x)), spike, "{} Lif spike at step {t}", S::NAME);
+        assert_eq!(
+            fm.step(&mut fs, x),
+            spike,
+            "mirror of Lif disagrees at step {t}"
+        );
+        assert_eq!(
+            sm.step(&mut ss, input(x)),
+            spike,
+            "{} Lif spike at step {t}",
+            S::NAME
+        );
         within("Lif v", t, ss.v, fs.v, v);
         assert_eq!(ss.refractory, fs.refractory);
     }
@@ -212,7 +257,11 @@ fn extended<S: Spec>(cfg: &ExtendedConfig, xs: &[f64], seed: u64, signal: Option
         (fm.initial_state(seed, 3), sm.initial_state(seed, 3));
     let g = M::<S>::given;
     let one = M::<S>::exact(1.0);
-    let k = if cfg.dt < cfg.tau { g(cfg.dt / cfg.tau) } else { one };
+    let k = if cfg.dt < cfg.tau {
+        g(cfg.dt / cfg.tau)
+    } else {
+        one
+    };
     let vth0 = g(cfg.v_th);
     let mut nm = g(cfg.nm_init);
     if let Some(sig) = signal {
@@ -226,7 +275,10 @@ fn extended<S: Spec>(cfg: &ExtendedConfig, xs: &[f64], seed: u64, signal: Option
                     e: 0.25 * sg.e + S::SIGMOID_ERR,
                 },
                 Transform::Identity => sg,
-                Transform::Relu => E { v: sig.max(0.0), e: sg.e },
+                Transform::Relu => E {
+                    v: sig.max(0.0),
+                    e: sg.e,
+                },
                 Transform::Tanh => unreachable!("not generated"),
             };
             within("Extended nm", 0, ss.nm, fs.nm, nm);
@@ -255,17 +307,32 @@ fn extended<S: Spec>(cfg: &ExtendedConfig, xs: &[f64], seed: u64, signal: Option
         let spike = if cfg.stochastic {
             let bits = st.rng.next_u64();
             let z = <f64 as Scalar>::std_normal(bits);
-            let noise = M::<S>::mul(E { v: z, e: S::normal_err(bits) }, g(cfg.noise_std));
+            let noise = M::<S>::mul(
+                E {
+                    v: z,
+                    e: S::normal_err(bits),
+                },
+                g(cfg.noise_std),
+            );
             v = M::<S>::add(v, noise);
             let delta = M::<S>::sub(v, st.v_th);
             let arg = if cfg.dynamic_probability {
-                M::<S>::mul(M::<S>::div(g(cfg.base_alpha), M::<S>::add(one, st.q)), delta)
+                M::<S>::mul(
+                    M::<S>::div(g(cfg.base_alpha), M::<S>::add(one, st.q)),
+                    delta,
+                )
             } else {
                 delta
             };
-            let p = E { v: 1.0 / (1.0 + (-arg.v).exp()), e: 0.25 * arg.e + S::SIGMOID_ERR };
+            let p = E {
+                v: 1.0 / (1.0 + (-arg.v).exp()),
+                e: 0.25 * arg.e + S::SIGMOID_ERR,
+            };
             let ub = st.rng.next_u32();
-            let u = E { v: ub as f64 / 4_294_967_296.0, e: S::UNIT_ERR };
+            let u = E {
+                v: ub as f64 / 4_294_967_296.0,
+                e: S::UNIT_ERR,
+            };
             if M::<S>::ambiguous(u, p) {
                 return t;
             }
@@ -279,14 +346,21 @@ fn extended<S: Spec>(cfg: &ExtendedConfig, xs: &[f64], seed: u64, signal: Option
         st.v = if spike { g(cfg.v_reset) } else { v };
         if cfg.adaptation {
             let decayed = M::<S>::mul(st.a, g(cfg.adaptation_decay));
-            st.a = if spike { M::<S>::add(decayed, g(cfg.spike_increase)) } else { decayed };
+            st.a = if spike {
+                M::<S>::add(decayed, g(cfg.spike_increase))
+            } else {
+                decayed
+            };
         }
         if cfg.depression {
             let rr = g(cfg.recovery_rate);
             st.se = if spike {
                 // se * keep + rr * (1 - se): se enters with weight keep - rr.
                 let keep = g(1.0 - cfg.depression_rate);
-                let (a, b) = (M::<S>::mul(st.se, keep), M::<S>::mul(rr, M::<S>::sub(one, st.se)));
+                let (a, b) = (
+                    M::<S>::mul(st.se, keep),
+                    M::<S>::mul(rr, M::<S>::sub(one, st.se)),
+                );
                 let v = a.v + b.v;
                 let e = ((keep.v - rr.v).abs() + keep.e + rr.e) * st.se.e
                     + st.se.v.abs() * keep.e
@@ -307,14 +381,30 @@ fn extended<S: Spec>(cfg: &ExtendedConfig, xs: &[f64], seed: u64, signal: Option
             let (lo, hi) = (g(cfg.min_threshold), g(cfg.max_threshold));
             // Clamping is 1-Lipschitz; the bounds themselves are rounded once.
             let clamped = th.v.clamp(lo.v, hi.v);
-            st.v_th = E { v: clamped, e: th.e + lo.e.max(hi.e) };
+            st.v_th = E {
+                v: clamped,
+                e: th.e + lo.e.max(hi.e),
+            };
         }
         if cfg.dynamic_probability {
             let decayed = M::<S>::mul(st.q, g((-1.0 / cfg.tau_adapt).exp()));
-            st.q = if spike { M::<S>::add(decayed, one) } else { decayed };
+            st.q = if spike {
+                M::<S>::add(decayed, one)
+            } else {
+                decayed
+            };
         }
-        assert_eq!(fm.step(&mut fs, x), spike, "mirror of Extended disagrees at step {t}");
-        assert_eq!(sm.step(&mut ss, input(x)), spike, "{} Extended spike at step {t}", S::NAME);
+        assert_eq!(
+            fm.step(&mut fs, x),
+            spike,
+            "mirror of Extended disagrees at step {t}"
+        );
+        assert_eq!(
+            sm.step(&mut ss, input(x)),
+            spike,
+            "{} Extended spike at step {t}",
+            S::NAME
+        );
         within("Extended v", t, ss.v, fs.v, st.v);
         within("Extended a", t, ss.a, fs.a, st.a);
         within("Extended se", t, ss.se, fs.se, st.se);
@@ -337,35 +427,52 @@ fn extended_config() -> impl Strategy<Value = ExtendedConfig> {
     (
         (1.0f64..40.0, 0.05f64..1.0, 0.5f64..1.5, 0.0f64..0.3),
         (any::<[bool; 6]>(), 0.0f64..0.5, 0.3f64..4.0, 2.0f64..50.0),
-        (0.5f64..0.99, 0.0f64..0.5, 0.0f64..0.5, 0.0f64..0.2, 0.0f64..0.3),
-        prop_oneof![Just(Transform::Sigmoid), Just(Transform::Relu), Just(Transform::Identity)],
+        (
+            0.5f64..0.99,
+            0.0f64..0.5,
+            0.0f64..0.5,
+            0.0f64..0.2,
+            0.0f64..0.3,
+        ),
+        prop_oneof![
+            Just(Transform::Sigmoid),
+            Just(Transform::Relu),
+            Just(Transform::Identity)
+        ],
     )
-        .prop_map(|((tau, dt_frac, v_th, eta), (sw, noise_std, base_alpha, tau_adapt), (ad, si, dr, rr, nm0), transform)| {
-            ExtendedConfig {
-                v_th,
-                v_reset: 0.0,
-                tau,
-                dt: tau * dt_frac,
-                eta,
-                adaptive_threshold: sw[0],
-                min_threshold: v_th * 0.5,
-                max_threshold: v_th * 2.0,
-                stochastic: sw[1],
-                noise_std,
-                dynamic_probability: sw[2],
-                base_alpha,
-                tau_adapt,
-                adaptation: sw[3],
-                adaptation_decay: ad,
-                spike_increase: si,
-                depression: sw[4],
-                depression_rate: dr,
-                recovery_rate: rr,
-                neuromodulation: sw[5],
+        .prop_map(
+            |(
+                (tau, dt_frac, v_th, eta),
+                (sw, noise_std, base_alpha, tau_adapt),
+                (ad, si, dr, rr, nm0),
                 transform,
-                nm_init: nm0,
-            }
-        })
+            )| {
+                ExtendedConfig {
+                    v_th,
+                    v_reset: 0.0,
+                    tau,
+                    dt: tau * dt_frac,
+                    eta,
+                    adaptive_threshold: sw[0],
+                    min_threshold: v_th * 0.5,
+                    max_threshold: v_th * 2.0,
+                    stochastic: sw[1],
+                    noise_std,
+                    dynamic_probability: sw[2],
+                    base_alpha,
+                    tau_adapt,
+                    adaptation: sw[3],
+                    adaptation_decay: ad,
+                    spike_increase: si,
+                    depression: sw[4],
+                    depression_rate: dr,
+                    recovery_rate: rr,
+                    neuromodulation: sw[5],
+                    transform,
+                    nm_init: nm0,
+                }
+            },
+        )
 }
 
 /// Runs a checker for f32, I16F16 and I8F24.
@@ -427,7 +534,8 @@ proptest! {
 fn bounds_are_tight_enough_to_compare_whole_runs() {
     fn fractions<S: Spec>() -> [f64; 5] {
         let mut rng = RngState::for_neuron(2024, 0);
-        let mut uniform = |lo: f64, hi: f64| lo + (hi - lo) * (rng.next_u32() as f64 / 4_294_967_296.0);
+        let mut uniform =
+            |lo: f64, hi: f64| lo + (hi - lo) * (rng.next_u32() as f64 / 4_294_967_296.0);
         let len = 1000;
         let (mut compared, mut total) = ([0usize; 5], 0usize);
         for _ in 0..40 {
@@ -436,7 +544,13 @@ fn bounds_are_tight_enough_to_compare_whole_runs() {
             let big: Vec<f64> = xs.iter().map(|x| 10.0 + 60.0 * x).collect();
             let seed = (uniform(0.0, 1.0) * 1e9) as u64;
             compared[0] += leaky::<S>(&LeakyConfig::default(), &xs);
-            compared[1] += lapicque::<S>(&LapicqueConfig { dt: 5e-3, ..LapicqueConfig::default() }, &xs);
+            compared[1] += lapicque::<S>(
+                &LapicqueConfig {
+                    dt: 5e-3,
+                    ..LapicqueConfig::default()
+                },
+                &xs,
+            );
             compared[2] += synaptic::<S>(&SynapticConfig::default(), &small);
             compared[3] += lif::<S>(&LifConfig::default(), &big);
             compared[4] += extended::<S>(&ExtendedConfig::default(), &xs, seed, Some(0.5));
@@ -452,7 +566,11 @@ fn bounds_are_tight_enough_to_compare_whole_runs() {
     ] {
         for (model, f) in models.iter().zip(fr) {
             println!("{name} {model}: {:.1}% of steps compared", 100.0 * f);
-            assert!(f >= least, "{name} {model}: only {:.1}% of steps compared", 100.0 * f);
+            assert!(
+                f >= least,
+                "{name} {model}: only {:.1}% of steps compared",
+                100.0 * f
+            );
         }
     }
 }
@@ -465,17 +583,29 @@ fn normal_error_model_holds() {
         let mut worst = 0.0f64;
         for i in 0..400_000u64 {
             // Every 8th draw forces u1 near 1 (r near 0), where the radius is most sensitive.
-            let bits = if i % 8 == 0 { rng.next_u64() | (0xffff_f000u64 << 32) } else { rng.next_u64() };
+            let bits = if i % 8 == 0 {
+                rng.next_u64() | (0xffff_f000u64 << 32)
+            } else {
+                rng.next_u64()
+            };
             let want = <f64 as Scalar>::std_normal(bits);
             let err = (S::std_normal(bits).to_f64() - want).abs();
             let bound = S::normal_err(bits);
-            assert!(err <= bound, "{}: bits {bits:#x}: error {err:e} > bound {bound:e}", S::NAME);
+            assert!(
+                err <= bound,
+                "{}: bits {bits:#x}: error {err:e} > bound {bound:e}",
+                S::NAME
+            );
             worst = worst.max(err / bound);
         }
         worst
     }
     // Tight enough to mean something: the worst draw uses a fair part of its bound.
-    for (name, ratio) in [("f32", check::<f32>()), ("I16F16", check::<I16F16>()), ("I8F24", check::<I8F24>())] {
+    for (name, ratio) in [
+        ("f32", check::<f32>()),
+        ("I16F16", check::<I16F16>()),
+        ("I8F24", check::<I8F24>()),
+    ] {
         println!("{name}: worst error / bound = {ratio:.3}");
         assert!(ratio > 0.05, "{name}: bound is loose ({ratio})");
     }

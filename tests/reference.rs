@@ -3,8 +3,8 @@
 
 use lif_core::population::{self, Shared};
 use lif_core::{
-    Integration, LapicqueConfig, LapicqueSlices, LeakyConfig, LeakySlices, Lif, LifConfig, LifReset,
-    LifSlices, Neuron, Reset, StateSlices,
+    Integration, LapicqueConfig, LapicqueSlices, LeakyConfig, LeakySlices, Lif, LifConfig,
+    LifReset, LifSlices, Neuron, Reset, StateSlices,
 };
 use proptest::prelude::*;
 
@@ -27,7 +27,15 @@ fn lif_trace(model: &Lif<f64>, v0: f64, input: f64, steps: usize) -> (Vec<f64>, 
 }
 
 fn lif_config(tau: f64, dt: f64, v_rest: f64, r: f64) -> LifConfig {
-    LifConfig { tau, dt, v_rest, v_reset: v_rest - 5.0, v_th: v_rest + 20.0, r, ..LifConfig::default() }
+    LifConfig {
+        tau,
+        dt,
+        v_rest,
+        v_reset: v_rest - 5.0,
+        v_th: v_rest + 20.0,
+        r,
+        ..LifConfig::default()
+    }
 }
 
 proptest! {
@@ -138,12 +146,18 @@ fn lif_euler_converges_to_exact_as_dt_shrinks() {
         (st.v - 15.0 * (1.0 - (-0.5f64).exp())).abs()
     };
     let (e1, e2) = (err(0.1), err(0.05));
-    assert!(e1 > 0.0 && (1.8..2.2).contains(&(e1 / e2)), "errors {e1} {e2}");
+    assert!(
+        e1 > 0.0 && (1.8..2.2).contains(&(e1 / e2)),
+        "errors {e1} {e2}"
+    );
 }
 
 #[test]
 fn lif_refractory_holds_the_membrane() {
-    let cfg = LifConfig { refractory_steps: 5, ..LifConfig::default() };
+    let cfg = LifConfig {
+        refractory_steps: 5,
+        ..LifConfig::default()
+    };
     let model = cfg.build::<f64>().unwrap();
     let mut v = [cfg.v_reset];
     let mut refr = [0u32];

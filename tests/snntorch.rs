@@ -9,7 +9,10 @@ use lif_core::{
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/snntorch/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/snntorch/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["snntorch"], "1.0.0");
@@ -96,7 +99,13 @@ fn leaky_matches_snntorch_bit_for_bit() {
         for t in 0..c.steps {
             let row = t * c.n..(t + 1) * c.n;
             let mut view = LeakySlices::new(&mut mem).unwrap();
-            population::step(&Shared(&model), &mut view, &c.input[row.clone()], &mut spikes[..]).unwrap();
+            population::step(
+                &Shared(&model),
+                &mut view,
+                &c.input[row.clone()],
+                &mut spikes[..],
+            )
+            .unwrap();
             c.expect("mem", t, &mem, &mem_want[row.clone()]);
             c.expect_spikes(t, &spikes, &spk_want[row]);
         }
@@ -126,7 +135,14 @@ fn lapicque_matches_snntorch_bit_for_bit() {
         let mut mem = vec![0.0f32; c.n];
         let mut spikes = vec![false; c.n * c.steps];
         let mut view = LapicqueSlices::new(&mut mem).unwrap();
-        population::run(&Shared(&model), &mut view, &c.input, c.steps, &mut spikes[..]).unwrap();
+        population::run(
+            &Shared(&model),
+            &mut view,
+            &c.input,
+            c.steps,
+            &mut spikes[..],
+        )
+        .unwrap();
         for t in 0..c.steps {
             let row = t * c.n..(t + 1) * c.n;
             c.expect_spikes(t, &spikes[row.clone()], &spk_want[row]);
@@ -143,11 +159,19 @@ fn lapicque_tutorial_spike_times() {
     // The snnTorch tutorial's neuron: 10 zero steps, then a constant current.
     let model = LapicqueConfig::default().build::<f32>().unwrap();
     for (current, want) in [(0.2f32, vec![108]), (0.3, vec![36, 63, 91, 118, 146, 173])] {
-        let input: Vec<f32> = (0..200).map(|t| if t < 10 { 0.0 } else { current }).collect();
+        let input: Vec<f32> = (0..200)
+            .map(|t| if t < 10 { 0.0 } else { current })
+            .collect();
         let mut mem = [0.0f32];
         let mut spikes = [false; 200];
-        population::run(&Shared(&model), &mut LapicqueSlices::new(&mut mem).unwrap(), &input, 200, &mut spikes[..])
-            .unwrap();
+        population::run(
+            &Shared(&model),
+            &mut LapicqueSlices::new(&mut mem).unwrap(),
+            &input,
+            200,
+            &mut spikes[..],
+        )
+        .unwrap();
         let got: Vec<usize> = (0..200).filter(|&t| spikes[t]).collect();
         assert_eq!(got, want, "input {current}");
     }
@@ -169,14 +193,21 @@ fn synaptic_matches_snntorch_bit_for_bit() {
         }
         .build::<f32>()
         .unwrap();
-        let (mem_want, syn_want, spk_want) = (bits(case, "mem"), bits(case, "syn"), bits(case, "spk"));
+        let (mem_want, syn_want, spk_want) =
+            (bits(case, "mem"), bits(case, "syn"), bits(case, "spk"));
         let mut mem = vec![0.0f32; c.n];
         let mut syn = vec![0.0f32; c.n];
-        let mut spikes = vec![0u32; 1];
+        let mut spikes = [0u32; 1];
         for t in 0..c.steps {
             let row = t * c.n..(t + 1) * c.n;
             let mut view = SynapticSlices::new(&mut syn, &mut mem).unwrap();
-            population::step(&Shared(&model), &mut view, &c.input[row.clone()], &mut spikes[..]).unwrap();
+            population::step(
+                &Shared(&model),
+                &mut view,
+                &c.input[row.clone()],
+                &mut spikes[..],
+            )
+            .unwrap();
             c.expect("syn", t, &syn, &syn_want[row.clone()]);
             c.expect("mem", t, &mem, &mem_want[row.clone()]);
             let unpacked: Vec<bool> = (0..c.n).map(|i| spikes[0] >> i & 1 == 1).collect();

@@ -70,7 +70,9 @@ impl fmt::Display for ParamProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParamProblem::NotFinite => f.write_str("is not finite"),
-            ParamProblem::OutOfRange { allowed } => write!(f, "is out of range (allowed: {allowed})"),
+            ParamProblem::OutOfRange { allowed } => {
+                write!(f, "is out of range (allowed: {allowed})")
+            }
             ParamProblem::Overflow { scalar } => write!(f, "does not fit in {scalar}"),
             ParamProblem::Degenerate { scalar, derived } => {
                 write!(f, "makes {derived} degenerate (0 or 1) in {scalar}")
@@ -83,14 +85,28 @@ impl fmt::Display for ParamProblem {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Param { name, value, problem } => {
+            Error::Param {
+                name,
+                value,
+                problem,
+            } => {
                 write!(f, "parameter `{name}` = {value} {problem}")
             }
-            Error::Length { buffer, expected, actual } => {
-                write!(f, "buffer `{buffer}` has length {actual}, expected {expected}")
+            Error::Length {
+                buffer,
+                expected,
+                actual,
+            } => {
+                write!(
+                    f,
+                    "buffer `{buffer}` has length {actual}, expected {expected}"
+                )
             }
             Error::NonFinite { buffer, index } => {
-                write!(f, "buffer `{buffer}` holds a non-finite value at index {index}")
+                write!(
+                    f,
+                    "buffer `{buffer}` holds a non-finite value at index {index}"
+                )
             }
         }
     }
@@ -101,5 +117,9 @@ impl std::error::Error for Error {}
 
 /// Shorthand used by the parameter validators.
 pub(crate) fn param(name: &'static str, value: f64, problem: ParamProblem) -> Error {
-    Error::Param { name, value, problem }
+    Error::Param {
+        name,
+        value,
+        problem,
+    }
 }

@@ -5,19 +5,31 @@ use crate::scalar::Scalar;
 
 /// Refuses NaN and infinities.
 pub(crate) fn finite(name: &'static str, v: f64) -> Result<f64, Error> {
-    if v.is_finite() { Ok(v) } else { Err(param(name, v, ParamProblem::NotFinite)) }
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(param(name, v, ParamProblem::NotFinite))
+    }
 }
 
 /// Requires `v > 0`.
 pub(crate) fn positive(name: &'static str, v: f64) -> Result<f64, Error> {
     let v = finite(name, v)?;
-    if v > 0.0 { Ok(v) } else { Err(param(name, v, ParamProblem::OutOfRange { allowed: "> 0" })) }
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err(param(name, v, ParamProblem::OutOfRange { allowed: "> 0" }))
+    }
 }
 
 /// Requires `v >= 0`.
 pub(crate) fn non_negative(name: &'static str, v: f64) -> Result<f64, Error> {
     let v = finite(name, v)?;
-    if v >= 0.0 { Ok(v) } else { Err(param(name, v, ParamProblem::OutOfRange { allowed: ">= 0" })) }
+    if v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(param(name, v, ParamProblem::OutOfRange { allowed: ">= 0" }))
+    }
 }
 
 /// Requires `0 <= v <= 1`.
@@ -26,7 +38,11 @@ pub(crate) fn unit_interval(name: &'static str, v: f64) -> Result<f64, Error> {
     if (0.0..=1.0).contains(&v) {
         Ok(v)
     } else {
-        Err(param(name, v, ParamProblem::OutOfRange { allowed: "[0, 1]" }))
+        Err(param(
+            name,
+            v,
+            ParamProblem::OutOfRange { allowed: "[0, 1]" },
+        ))
     }
 }
 
@@ -37,7 +53,8 @@ pub(crate) fn to_scalar<S: Scalar>(name: &'static str, v: f64) -> Result<S, Erro
 
 /// Converts a value computed in `S::Calc` to `S`.
 pub(crate) fn from_calc<S: Scalar>(name: &'static str, given: f64, v: S::Calc) -> Result<S, Error> {
-    S::from_f64(v.to_f64()).ok_or_else(|| param(name, given, ParamProblem::Overflow { scalar: S::NAME }))
+    S::from_f64(v.to_f64())
+        .ok_or_else(|| param(name, given, ParamProblem::Overflow { scalar: S::NAME }))
 }
 
 /// Converts a decay/multiplier factor that lies strictly inside (0, 1) in exact arithmetic,
@@ -51,7 +68,14 @@ pub(crate) fn factor<S: Scalar>(
 ) -> Result<S, Error> {
     let s = to_scalar::<S>(name, v)?;
     if v > 0.0 && v < 1.0 && (s == S::ZERO || s == S::ONE) {
-        return Err(param(name, given, ParamProblem::Degenerate { scalar: S::NAME, derived }));
+        return Err(param(
+            name,
+            given,
+            ParamProblem::Degenerate {
+                scalar: S::NAME,
+                derived,
+            },
+        ));
     }
     Ok(s)
 }
@@ -65,7 +89,14 @@ pub(crate) fn nonvanishing<S: Scalar>(
 ) -> Result<S, Error> {
     let s = to_scalar::<S>(name, v)?;
     if v != 0.0 && s == S::ZERO {
-        return Err(param(name, v, ParamProblem::Degenerate { scalar: S::NAME, derived }));
+        return Err(param(
+            name,
+            v,
+            ParamProblem::Degenerate {
+                scalar: S::NAME,
+                derived,
+            },
+        ));
     }
     Ok(s)
 }

@@ -101,6 +101,18 @@ impl SpikeSink for [u32] {
     }
 }
 
+/// Per-neuron parameters must match the population.
+fn check_params<M, P: ParamSource<M>>(params: &P, n: usize) -> Result<(), Error> {
+    match params.count() {
+        Some(count) if count != n => Err(Error::Length {
+            buffer: "params",
+            expected: n,
+            actual: count,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Checks the buffers of a run of `steps` steps; returns the population size.
 fn check<S, M, P, St, O>(
     params: &P,
@@ -116,28 +128,40 @@ where
     O: SpikeSink + ?Sized,
 {
     let n = state.len();
-    if let Some(count) = params.count() {
-        if count != n {
-            return Err(Error::Length { buffer: "params", expected: n, actual: count });
-        }
-    }
+    check_params(params, n)?;
     let want = steps.saturating_mul(n);
     if input.len() != want {
-        return Err(Error::Length { buffer: "input", expected: want, actual: input.len() });
+        return Err(Error::Length {
+            buffer: "input",
+            expected: want,
+            actual: input.len(),
+        });
     }
     let want = O::required_len(steps, n);
     if spikes.available() != want {
-        return Err(Error::Length { buffer: "spikes", expected: want, actual: spikes.available() });
+        return Err(Error::Length {
+            buffer: "spikes",
+            expected: want,
+            actual: spikes.available(),
+        });
     }
     if let Some(index) = input.iter().position(|x| !x.is_finite()) {
-        return Err(Error::NonFinite { buffer: "input", index });
+        return Err(Error::NonFinite {
+            buffer: "input",
+            index,
+        });
     }
     Ok(n)
 }
 
 /// Advances every neuron by one step. `input` holds one value per neuron; `spikes` receives
 /// one row. On error nothing is stepped.
-pub fn step<S, M, P, St, O>(params: &P, state: &mut St, input: &[S], spikes: &mut O) -> Result<(), Error>
+pub fn step<S, M, P, St, O>(
+    params: &P,
+    state: &mut St,
+    input: &[S],
+    spikes: &mut O,
+) -> Result<(), Error>
 where
     S: Scalar,
     M: Neuron<S>,
@@ -199,11 +223,7 @@ where
     St: StateSlices<State = M::State> + ?Sized,
 {
     let n = state.len();
-    if let Some(count) = params.count() {
-        if count != n {
-            return Err(Error::Length { buffer: "params", expected: n, actual: count });
-        }
-    }
+    check_params(params, n)?;
     for i in 0..n {
         // SAFETY: i < n, and params has n entries when it is per-neuron (checked above).
         unsafe {

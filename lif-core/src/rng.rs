@@ -31,8 +31,11 @@ impl RngState {
     /// `w0 = mix64(seed + (2 index + 1) G)`, `w1 = mix64(w0 ^ (seed + (2 index + 2) G))`,
     /// with `G = 0x9e3779b97f4a7c15`; the 16 seed bytes are `w0, w1` little-endian.
     pub fn for_neuron(seed: u64, index: u64) -> Self {
-        let a = mix64(seed.wrapping_add(index.wrapping_mul(2).wrapping_add(1).wrapping_mul(GOLDEN)));
-        let b = mix64(a ^ seed.wrapping_add(index.wrapping_mul(2).wrapping_add(2).wrapping_mul(GOLDEN)));
+        let a =
+            mix64(seed.wrapping_add(index.wrapping_mul(2).wrapping_add(1).wrapping_mul(GOLDEN)));
+        let b = mix64(
+            a ^ seed.wrapping_add(index.wrapping_mul(2).wrapping_add(2).wrapping_mul(GOLDEN)),
+        );
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&a.to_le_bytes());
         bytes[8..].copy_from_slice(&b.to_le_bytes());

@@ -155,18 +155,34 @@ macro_rules! float_scalar {
 
 // f32: u1 is (h + 1) / 2^32 to within one binary32 rounding (relative 2^-24, so its log is
 // accurate even for tiny u1); u2 and the uniform take the top 24 bits, exactly.
-float_scalar!(f32, "f32", 1.0 / 16_777_216.0, 1.401298464324817e-45,
-    exp = libm::expf, ln = libm::logf, sqrt = libm::sqrtf, cos = libm::cosf,
+float_scalar!(
+    f32,
+    "f32",
+    1.0 / 16_777_216.0,
+    f32::from_bits(1) as f64,
+    exp = libm::expf,
+    ln = libm::logf,
+    sqrt = libm::sqrtf,
+    cos = libm::cosf,
     unit = |b| (b >> 8) as f32 * (1.0 / 16_777_216.0),
     hi = |h| ((h >> 8) as f32 * 256.0 + ((h & 0xff) + 1) as f32) * (1.0 / 4_294_967_296.0),
     lo = |l| (l >> 8) as f32 * (1.0 / 16_777_216.0),
-    tau = core::f32::consts::TAU);
-float_scalar!(f64, "f64", 1.0 / 9_007_199_254_740_992.0, 4.9406564584124654e-324,
-    exp = libm::exp, ln = libm::log, sqrt = libm::sqrt, cos = libm::cos,
+    tau = core::f32::consts::TAU
+);
+float_scalar!(
+    f64,
+    "f64",
+    1.0 / 9_007_199_254_740_992.0,
+    f64::from_bits(1),
+    exp = libm::exp,
+    ln = libm::log,
+    sqrt = libm::sqrt,
+    cos = libm::cos,
     unit = |b| b as f64 * (1.0 / 4_294_967_296.0),
     hi = |h| (h as f64 + 1.0) * (1.0 / 4_294_967_296.0),
     lo = |l| l as f64 * (1.0 / 4_294_967_296.0),
-    tau = core::f64::consts::TAU);
+    tau = core::f64::consts::TAU
+);
 
 /// Converts a Q`q` integer to `FixedI32<Frac>`, rounding half up and saturating.
 #[inline]
@@ -174,7 +190,11 @@ fn from_q<Frac: LeEqU32>(v: i64, q: u32) -> FixedI32<Frac> {
     let f = Frac::U32;
     let shifted = if f <= q {
         let s = q - f;
-        if s == 0 { v } else { (v + (1i64 << (s - 1))) >> s }
+        if s == 0 {
+            v
+        } else {
+            (v + (1i64 << (s - 1))) >> s
+        }
     } else {
         v.checked_shl(f - q)
             .filter(|r| (r >> (f - q)) == v)
@@ -305,10 +325,17 @@ mod tests {
             let a = I16F16::from_f64(x).unwrap();
             let got = a.sigmoid().to_f64();
             let want_a = 1.0 / (1.0 + libm::exp(-a.to_f64()));
-            assert!((got - want_a).abs() <= 2.0e-5, "x={x} got={got} want={want} a={want_a}");
+            assert!(
+                (got - want_a).abs() <= 2.0e-5,
+                "x={x} got={got} want={want} a={want_a}"
+            );
             let b = I8F24::from_f64(x.clamp(-127.0, 127.0)).unwrap();
             let want_b = 1.0 / (1.0 + libm::exp(-b.to_f64()));
-            assert!((b.sigmoid().to_f64() - want_b).abs() <= 1.2e-5, "x={x} got={} want={want_b}", b.sigmoid().to_f64());
+            assert!(
+                (b.sigmoid().to_f64() - want_b).abs() <= 1.2e-5,
+                "x={x} got={} want={want_b}",
+                b.sigmoid().to_f64()
+            );
         }
         assert_eq!(I16F16::MAX.sigmoid(), I16F16::ONE);
         assert_eq!(I16F16::MIN.sigmoid(), I16F16::ZERO);
@@ -353,7 +380,10 @@ mod tests {
             let f = f32::std_normal(z) as f64;
             // Near u1 = 1, binary32 resolves u1 to 2^-24, so -2 ln u1 is off by up to 2^-23
             // and r = sqrt(-2 ln u1) by up to sqrt(2^-23) = 3.5e-4; elsewhere a few ulps.
-            assert!((f - want).abs() <= 3.6e-4 + 2e-6 * want.abs(), "{f} vs {want}");
+            assert!(
+                (f - want).abs() <= 3.6e-4 + 2e-6 * want.abs(),
+                "{f} vs {want}"
+            );
         }
         // log2 table error <= 7e-7 -> -2 ln u1 off by <= 1e-6 -> r off by <= 1e-3 near 0.
         assert!(worst <= 1e-3, "worst {worst}");

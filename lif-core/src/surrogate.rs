@@ -54,7 +54,13 @@ macro_rules! surrogate_fns {
 }
 
 surrogate_fns!(forward, derivative, f64, libm::exp, core::f64::consts::PI);
-surrogate_fns!(forward_f32, derivative_f32, f32, libm::expf, core::f32::consts::PI);
+surrogate_fns!(
+    forward_f32,
+    derivative_f32,
+    f32,
+    libm::expf,
+    core::f32::consts::PI
+);
 
 #[cfg(test)]
 mod tests {
@@ -89,7 +95,8 @@ mod tests {
     fn snntorch_atan_is_the_derivative_of_its_primitive() {
         // snnTorch's atan forward for the backward pass: (1/pi) atan(pi/2 alpha x) + 1/2.
         let alpha = 2.0;
-        let prim = |x: f64| libm::atan(core::f64::consts::PI / 2.0 * alpha * x) / core::f64::consts::PI;
+        let prim =
+            |x: f64| libm::atan(core::f64::consts::PI / 2.0 * alpha * x) / core::f64::consts::PI;
         for x in [-1.0, -0.2, 0.0, 0.3, 2.0] {
             let h = 1e-6;
             let num = (prim(x + h) - prim(x - h)) / (2.0 * h);

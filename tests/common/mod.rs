@@ -23,7 +23,11 @@ pub trait Spec: Scalar {
         let (abs, rel) = Self::LOG_ERR;
         let dy = abs + rel * y;
         let r = y.sqrt();
-        let dr = if r > 0.0 { (dy / r).min(dy.sqrt()) } else { dy.sqrt() };
+        let dr = if r > 0.0 {
+            (dy / r).min(dy.sqrt())
+        } else {
+            dy.sqrt()
+        };
         dr + 2e-6 * r + Self::ABS_ERR + 4.0 * Self::REL_ERR * r
     }
 }
@@ -91,33 +95,52 @@ impl<S: Scalar> Model<S> {
     /// A parameter or input given in f64 and rounded once into S.
     /// A parameter or input given in f64 and rounded to nearest once into S.
     pub fn given(v: f64) -> E {
-        E { v, e: S::ABS_ERR / 2.0 + S::REL_ERR * v.abs() }
+        E {
+            v,
+            e: S::ABS_ERR / 2.0 + S::REL_ERR * v.abs(),
+        }
     }
     pub fn add(a: E, b: E) -> E {
         let v = a.v + b.v;
         let e = a.e + b.e;
-        E { v, e: e + Self::rho_add(v.abs() + e) }
+        E {
+            v,
+            e: e + Self::rho_add(v.abs() + e),
+        }
     }
     pub fn sub(a: E, b: E) -> E {
         let v = a.v - b.v;
         let e = a.e + b.e;
-        E { v, e: e + Self::rho_add(v.abs() + e) }
+        E {
+            v,
+            e: e + Self::rho_add(v.abs() + e),
+        }
     }
     pub fn mul(a: E, b: E) -> E {
         let v = a.v * b.v;
         let e = a.v.abs() * b.e + b.v.abs() * a.e + a.e * b.e;
-        E { v, e: e + Self::rho(v.abs() + e) }
+        E {
+            v,
+            e: e + Self::rho(v.abs() + e),
+        }
     }
     pub fn div(a: E, b: E) -> E {
         let v = a.v / b.v;
         assert!(b.v.abs() > b.e, "divisor bound straddles zero");
         let e = (a.e + v.abs() * b.e) / (b.v.abs() - b.e);
-        E { v, e: e + Self::rho(v.abs() + e) }
+        E {
+            v,
+            e: e + Self::rho(v.abs() + e),
+        }
     }
     /// A derived constant: computed in `S::Calc` like the model does (floats), or in f64 and
     /// rounded once (fixed point, where `S::Calc = f64`).
     pub fn derived(exact: f64, in_calc: impl FnOnce() -> E) -> E {
-        if S::FLOAT { in_calc() } else { Self::given(exact) }
+        if S::FLOAT {
+            in_calc()
+        } else {
+            Self::given(exact)
+        }
     }
     /// `v + (t - v) * k`, in any of the algebraically equal forms the models write it
     /// (`t + (v - t) * (1 - k)` aside). Unlike composing `add`, `sub` and `mul`, this keeps

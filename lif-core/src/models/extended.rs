@@ -171,18 +171,36 @@ impl ExtendedConfig {
         let tau = param::positive("tau", self.tau)?;
         let dt = param::positive("dt", self.dt)?;
         if dt > tau {
-            return Err(perr("dt", dt, ParamProblem::Conflict { with: "tau (dt must not exceed it)" }));
+            return Err(perr(
+                "dt",
+                dt,
+                ParamProblem::Conflict {
+                    with: "tau (dt must not exceed it)",
+                },
+            ));
         }
         let v_th = param::finite("v_th", self.v_th)?;
         let v_reset = param::finite("v_reset", self.v_reset)?;
         if v_reset >= v_th {
-            return Err(perr("v_reset", v_reset, ParamProblem::Conflict { with: "v_th (must be below it)" }));
+            return Err(perr(
+                "v_reset",
+                v_reset,
+                ParamProblem::Conflict {
+                    with: "v_th (must be below it)",
+                },
+            ));
         }
         let eta = param::unit_interval("eta", self.eta)?;
         let min_th = param::finite("min_threshold", self.min_threshold)?;
         let max_th = param::finite("max_threshold", self.max_threshold)?;
         if min_th > max_th {
-            return Err(perr("min_threshold", min_th, ParamProblem::Conflict { with: "max_threshold" }));
+            return Err(perr(
+                "min_threshold",
+                min_th,
+                ParamProblem::Conflict {
+                    with: "max_threshold",
+                },
+            ));
         }
         let noise_std = param::non_negative("noise_std", self.noise_std)?;
         let base_alpha = param::positive("base_alpha", self.base_alpha)?;
@@ -194,7 +212,11 @@ impl ExtendedConfig {
         let nm_init = param::finite("nm_init", self.nm_init)?;
         let k = dt / tau;
         Ok(Extended {
-            k: if k < 1.0 { param::factor("dt", dt, "dt/tau", k)? } else { S::ONE },
+            k: if k < 1.0 {
+                param::factor("dt", dt, "dt/tau", k)?
+            } else {
+                S::ONE
+            },
             v_th0: param::to_scalar("v_th", v_th)?,
             v_reset: param::to_scalar("v_reset", v_reset)?,
             eta: param::nonvanishing("eta", "eta", eta)?,
@@ -202,9 +224,18 @@ impl ExtendedConfig {
             max_th: param::to_scalar("max_threshold", max_th)?,
             noise_std: param::nonvanishing("noise_std", "noise_std", noise_std)?,
             base_alpha: param::to_scalar("base_alpha", base_alpha)?,
-            q_decay: param::factor("tau_adapt", tau_adapt, "exp(-1/tau_adapt)", libm::exp(-1.0 / tau_adapt))?,
+            q_decay: param::factor(
+                "tau_adapt",
+                tau_adapt,
+                "exp(-1/tau_adapt)",
+                libm::exp(-1.0 / tau_adapt),
+            )?,
             adaptation_decay: param::to_scalar("adaptation_decay", adaptation_decay)?,
-            spike_increase: param::nonvanishing("spike_increase", "spike_increase", spike_increase)?,
+            spike_increase: param::nonvanishing(
+                "spike_increase",
+                "spike_increase",
+                spike_increase,
+            )?,
             depression_keep: param::to_scalar("depression_rate", 1.0 - depression_rate)?,
             recovery_rate: param::nonvanishing("recovery_rate", "recovery_rate", recovery_rate)?,
             nm_init: param::to_scalar("nm_init", nm_init)?,
@@ -305,7 +336,11 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
 
     #[inline]
     fn step(&self, st: &mut Self::State, input: S) -> bool {
-        let mut drive = if self.depression { input.mul(st.se) } else { input };
+        let mut drive = if self.depression {
+            input.mul(st.se)
+        } else {
+            input
+        };
         if self.neuromodulation {
             drive = drive.add(st.nm);
         }
@@ -329,10 +364,18 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
         st.v = if spike { self.v_reset } else { v };
         if self.adaptation {
             let decayed = st.a.mul(self.adaptation_decay);
-            st.a = if spike { decayed.add(self.spike_increase) } else { decayed };
+            st.a = if spike {
+                decayed.add(self.spike_increase)
+            } else {
+                decayed
+            };
         }
         if self.depression {
-            let kept = if spike { st.se.mul(self.depression_keep) } else { st.se };
+            let kept = if spike {
+                st.se.mul(self.depression_keep)
+            } else {
+                st.se
+            };
             st.se = kept.add(self.recovery_rate.mul(S::ONE.sub(st.se)));
         }
         if self.adaptive_threshold {

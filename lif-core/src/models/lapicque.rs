@@ -44,7 +44,13 @@ pub struct LapicqueConfig {
 impl Default for LapicqueConfig {
     /// The snnTorch tutorial's neuron: R = 5.1, C = 5e-3, dt = 1e-3.
     fn default() -> Self {
-        Self { r: 5.1, c: 5e-3, dt: 1e-3, threshold: 1.0, reset: Reset::Subtract }
+        Self {
+            r: 5.1,
+            c: 5e-3,
+            dt: 1e-3,
+            threshold: 1.0,
+            reset: Reset::Subtract,
+        }
     }
 }
 
@@ -60,21 +66,27 @@ impl LapicqueConfig {
             return Err(crate::error::param(
                 "c",
                 c,
-                crate::error::ParamProblem::OutOfRange { allowed: "R * C finite and > 0" },
+                crate::error::ParamProblem::OutOfRange {
+                    allowed: "R * C finite and > 0",
+                },
             ));
         }
         if dt > rc {
             return Err(crate::error::param(
                 "dt",
                 dt,
-                crate::error::ParamProblem::Conflict { with: "r * c (dt must not exceed it)" },
+                crate::error::ParamProblem::Conflict {
+                    with: "r * c (dt must not exceed it)",
+                },
             ));
         }
         let calc = |name, v: f64| {
             <S::Calc as Scalar>::from_f64(v).ok_or(crate::error::param(
                 name,
                 v,
-                crate::error::ParamProblem::Overflow { scalar: <S::Calc as Scalar>::NAME },
+                crate::error::ParamProblem::Overflow {
+                    scalar: <S::Calc as Scalar>::NAME,
+                },
             ))
         };
         let (rq, cq, dtq) = (calc("r", r)?, calc("c", c)?, calc("dt", dt)?);
@@ -86,11 +98,18 @@ impl LapicqueConfig {
             return Err(crate::error::param(
                 "dt",
                 dt,
-                crate::error::ParamProblem::Degenerate { scalar: S::NAME, derived: "1 - dt/(R*C)" },
+                crate::error::ParamProblem::Degenerate {
+                    scalar: S::NAME,
+                    derived: "1 - dt/(R*C)",
+                },
             ));
         }
         let (r_s, inv_rc_s, dt_s) = if S::FLOAT {
-            (param::to_scalar("r", r)?, param::from_calc("r", r, inv_rc)?, param::to_scalar("dt", dt)?)
+            (
+                param::to_scalar("r", r)?,
+                param::from_calc("r", r, inv_rc)?,
+                param::to_scalar("dt", dt)?,
+            )
         } else {
             (S::ONE, S::ONE, param::nonvanishing("c", "dt/C", dt / c)?)
         };
@@ -149,7 +168,11 @@ impl<S: Scalar> Neuron<S> for Lapicque<S> {
     fn step(&self, state: &mut Self::State, x: S) -> bool {
         let prev = state.mem;
         let r = prev > self.threshold;
-        let drive = if S::FLOAT { x.mul(self.r).mul(self.inv_rc).mul(self.dt) } else { x.mul(self.dt) };
+        let drive = if S::FLOAT {
+            x.mul(self.r).mul(self.inv_rc).mul(self.dt)
+        } else {
+            x.mul(self.dt)
+        };
         let base = drive.add(self.keep.mul(prev));
         let m = match self.reset {
             Reset::Subtract if r => base.sub(self.threshold),

@@ -38,7 +38,12 @@ pub struct LeakyConfig {
 
 impl Default for LeakyConfig {
     fn default() -> Self {
-        Self { beta: 0.9, threshold: 1.0, reset: Reset::Subtract, reset_delay: true }
+        Self {
+            beta: 0.9,
+            threshold: 1.0,
+            reset: Reset::Subtract,
+            reset_delay: true,
+        }
     }
 }
 

@@ -90,7 +90,13 @@ impl LifConfig {
         let v_th = param::finite("v_th", self.v_th)?;
         let r = param::positive("r", self.r)?;
         if v_reset >= v_th {
-            return Err(perr("v_reset", v_reset, ParamProblem::Conflict { with: "v_th (must be below it)" }));
+            return Err(perr(
+                "v_reset",
+                v_reset,
+                ParamProblem::Conflict {
+                    with: "v_th (must be below it)",
+                },
+            ));
         }
         let factor = match self.integration {
             Integration::Exact => {
@@ -100,11 +106,24 @@ impl LifConfig {
             Integration::Euler => {
                 let k = dt / tau;
                 if k > 1.0 {
-                    return Err(perr("dt", dt, ParamProblem::Conflict { with: "tau (Euler needs dt <= tau)" }));
+                    return Err(perr(
+                        "dt",
+                        dt,
+                        ParamProblem::Conflict {
+                            with: "tau (Euler needs dt <= tau)",
+                        },
+                    ));
                 }
                 let k_s = param::factor::<S>("dt", dt, "dt/tau", k)?;
                 if k_s == S::ZERO {
-                    return Err(perr("dt", dt, ParamProblem::Degenerate { scalar: S::NAME, derived: "dt/tau" }));
+                    return Err(perr(
+                        "dt",
+                        dt,
+                        ParamProblem::Degenerate {
+                            scalar: S::NAME,
+                            derived: "dt/tau",
+                        },
+                    ));
                 }
                 k_s
             }
@@ -159,7 +178,10 @@ impl<S: Scalar> Neuron<S> for Lif<S> {
     type State = LifState<S>;
 
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
-        LifState { v: self.v_rest, refractory: 0 }
+        LifState {
+            v: self.v_rest,
+            refractory: 0,
+        }
     }
 
     #[inline]

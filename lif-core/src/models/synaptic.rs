@@ -38,7 +38,13 @@ pub struct SynapticConfig {
 
 impl Default for SynapticConfig {
     fn default() -> Self {
-        Self { alpha: 0.8, beta: 0.9, threshold: 1.0, reset: Reset::Subtract, reset_delay: true }
+        Self {
+            alpha: 0.8,
+            beta: 0.9,
+            threshold: 1.0,
+            reset: Reset::Subtract,
+            reset_delay: true,
+        }
     }
 }
 
@@ -95,7 +101,10 @@ impl<S: Scalar> Neuron<S> for Synaptic<S> {
     type State = SynapticState<S>;
 
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
-        SynapticState { syn: S::ZERO, mem: S::ZERO }
+        SynapticState {
+            syn: S::ZERO,
+            mem: S::ZERO,
+        }
     }
 
     #[inline]
