@@ -19,11 +19,11 @@ use criterion::measurement::WallTime;
 use criterion::{
     BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
-use lif_core::population::{self, BLOCK, Shared};
+use lif_core::population::{self, Shared};
 use lif_core::{
     ExtendedConfig, ExtendedSlices, I8F24, I16F16, LapicqueConfig, LapicqueSlices, LeakyConfig,
-    LeakySlices, LifConfig, LifSlices, Neuron, RngState, Scalar, StateSlices, SynapticConfig,
-    SynapticSlices,
+    LeakySlices, LifConfig, LifSlices, Neuron, RngState, Scalar, SpikeSink, StateSlices,
+    SynapticConfig, SynapticSlices,
 };
 
 /// Time steps per timed call.
@@ -125,7 +125,7 @@ impl<C: Bench, S: Scalar> Setup<C, S> {
             model,
             input: inputs(STEPS * n, range),
             store,
-            spikes: vec![0; STEPS * n.div_ceil(BLOCK)],
+            spikes: vec![0; <[u32]>::required_len(STEPS, n)],
         }
     }
 
