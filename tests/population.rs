@@ -86,6 +86,13 @@ macro_rules! population_tests {
                 assert_eq!(spikes, want_spikes);
             }
 
+            #[test]
+            fn spans_several_tiles() {
+                let n = 2 * population::TILE + 37;
+                check::<f32>(5, n, 3, population::TILE + 5, 1);
+                check::<I16F16>(6, n, 3, 33, 2);
+            }
+
             proptest! {
                 #![proptest_config(ProptestConfig::with_cases(24))]
                 #[test]
@@ -236,4 +243,25 @@ fn modulation_sets_the_neuromodulator_through_the_transform() {
     let mut s = m.initial_state(0, 0);
     m.modulate(&mut s, 3.0);
     assert_eq!(s.nm, 0.0);
+}
+
+/// The owned fixed-capacity arrays (firmware storage) view into the same loop.
+#[test]
+fn owned_arrays_run_the_same_loop() {
+    let model = SynapticConfig::default().build::<I16F16>().unwrap();
+    let input: Vec<I16F16> = inputs(3, 40 * 5, 0.0, 0.3);
+    let mut arrays = SynapticArrays::<I16F16, 40>::default();
+    let mut view = <Synaptic<I16F16> as Stored<I16F16>>::view(&mut arrays);
+    population::init(&Shared(&model), &mut view, 1, 0).unwrap();
+    let mut bits = [0u32; 10];
+    population::run(&Shared(&model), &mut view, &input, 5, &mut bits[..]).unwrap();
+
+    let (mut syn, mut mem) = (vec![I16F16::ZERO; 40], vec![I16F16::ZERO; 40]);
+    let mut slices = SynapticSlices::new(&mut syn, &mut mem).unwrap();
+    let mut want = [0u32; 10];
+    population::run(&Shared(&model), &mut slices, &input, 5, &mut want[..]).unwrap();
+    assert_eq!(bits, want);
+    assert!(bits.iter().any(|w| *w != 0));
+    assert_eq!(arrays.mem.as_slice(), mem.as_slice());
+    assert_eq!(arrays.syn.as_slice(), syn.as_slice());
 }

@@ -17,13 +17,19 @@ pub mod scalar;
 pub mod surrogate;
 
 pub use error::{Error, ParamProblem};
-pub use models::extended::{Extended, ExtendedConfig, ExtendedSlices, ExtendedState, Transform};
-pub use models::lapicque::{Lapicque, LapicqueConfig, LapicqueSlices, LapicqueState};
-pub use models::leaky::{Leaky, LeakyConfig, LeakySlices, LeakyState};
-pub use models::lif::{Integration, Lif, LifConfig, LifReset, LifSlices, LifState};
+pub use models::extended::{
+    Extended, ExtendedArrays, ExtendedConfig, ExtendedSlices, ExtendedState, Transform,
+};
+pub use models::lapicque::{
+    Lapicque, LapicqueArrays, LapicqueConfig, LapicqueSlices, LapicqueState,
+};
+pub use models::leaky::{Leaky, LeakyArrays, LeakyConfig, LeakySlices, LeakyState};
+pub use models::lif::{Integration, Lif, LifArrays, LifConfig, LifReset, LifSlices, LifState};
 pub use models::reset::Reset;
-pub use models::synaptic::{Synaptic, SynapticConfig, SynapticSlices, SynapticState};
-pub use neuron::{Neuron, StateSlices};
+pub use models::synaptic::{
+    Synaptic, SynapticArrays, SynapticConfig, SynapticSlices, SynapticState,
+};
+pub use neuron::{Neuron, StateSlices, Stored};
 pub use population::{PerNeuron, Shared, SpikeSink};
 pub use rng::RngState;
 pub use scalar::{I8F24, I16F16, Scalar};

@@ -48,13 +48,54 @@ pub trait StateSlices {
     unsafe fn store(&mut self, i: usize, state: Self::State);
 }
 
-/// Declares a model's per-neuron state struct and its structure-of-arrays view.
+/// A model whose population state can live in owned, fixed-capacity arrays (one array per
+/// state variable), for heap-free users such as firmware.
+pub trait Stored<S: Scalar>: Neuron<S> {
+    /// The state of `N` neurons, structure of arrays.
+    type Arrays<const N: usize>: Default + Clone + Debug;
+    /// The slice view the population loop runs over.
+    type View<'a>: StateSlices<State = Self::State>;
+    /// Views `arrays` as state slices.
+    fn view<const N: usize>(arrays: &mut Self::Arrays<N>) -> Self::View<'_>;
+}
+
+/// Declares a model's per-neuron state struct, its structure-of-arrays slice view and its
+/// owned fixed-capacity arrays.
 macro_rules! state_soa {
     (
+        model $model:ident;
         $(#[$smeta:meta])* state $state:ident;
         $(#[$vmeta:meta])* view $view:ident;
+        $(#[$ameta:meta])* arrays $arrays:ident;
         $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),+ $(,)?
     ) => {
+        $(#[$ameta])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $arrays<S, const N: usize> {
+            $( $(#[$fmeta])* pub $field: [$ty; N], )+
+        }
+
+        impl<S: $crate::scalar::Scalar, const N: usize> Default for $arrays<S, N> {
+            fn default() -> Self {
+                Self { $( $field: [<$ty>::default(); N] ),+ }
+            }
+        }
+
+        impl<S: $crate::scalar::Scalar, const N: usize> $arrays<S, N> {
+            /// Views the arrays as state slices.
+            pub fn view(&mut self) -> $view<'_, S> {
+                $view { len: N, $( $field: &mut self.$field ),+ }
+            }
+        }
+
+        impl<S: $crate::scalar::Scalar> $crate::neuron::Stored<S> for $model<S> {
+            type Arrays<const N: usize> = $arrays<S, N>;
+            type View<'a> = $view<'a, S>;
+            fn view<const N: usize>(arrays: &mut Self::Arrays<N>) -> Self::View<'_> {
+                arrays.view()
+            }
+        }
+
         $(#[$smeta])*
         #[derive(Debug, Clone, Copy, PartialEq, Default)]
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]

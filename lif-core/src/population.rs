@@ -1,9 +1,9 @@
 //! The population loop: N neurons over caller-owned slices, no allocation.
 //!
 //! This is the one loop the firmware and the CPU backend call; the GPU kernels call the same
-//! per-neuron [`Neuron::step`] in the same order. Neurons are processed in blocks of 32 (one
-//! word of packed spikes); each block is run through all requested time steps while its state
-//! stays in cache. Neurons are independent, so any split of the population (blocks, threads,
+//! per-neuron [`Neuron::step`] in the same order. Neurons are processed in tiles of
+//! [`TILE`]; each tile is run through all requested time steps while its state stays in cache,
+//! in blocks of 32 (one word of packed spikes). Neurons are independent, so any split of the population (blocks, threads,
 //! devices) and any split of time (calls of `run` with fewer steps) gives the same bits.
 
 use crate::error::Error;
@@ -12,6 +12,10 @@ use crate::scalar::Scalar;
 
 /// Neurons per block: one 32-bit word of packed spikes.
 pub const BLOCK: usize = 32;
+
+/// Neurons per tile: a tile is run through all requested steps before the next one starts,
+/// so its state stays in cache while each step reads one contiguous stretch of input.
+pub const TILE: usize = 2048;
 
 /// Where the parameters of neuron `i` come from.
 pub trait ParamSource<M> {
@@ -189,25 +193,27 @@ where
     O: SpikeSink + ?Sized,
 {
     let n = check(params, state, input, steps, spikes)?;
-    for block in 0..n.div_ceil(BLOCK) {
-        let start = block * BLOCK;
-        let count = (n - start).min(BLOCK);
+    for tile in (0..n).step_by(TILE) {
+        let tile_end = (tile + TILE).min(n);
         for t in 0..steps {
-            let mut bits = 0u32;
-            for j in 0..count {
-                let i = start + j;
-                // SAFETY: i < n == state.len() == params.count() (when per-neuron), and
-                // t * n + i < steps * n == input.len(); all checked by `check`.
-                unsafe {
-                    let m = params.at(i);
-                    let mut s = state.load(i);
-                    let spiked = m.step(&mut s, *input.get_unchecked(t * n + i));
-                    state.store(i, s);
-                    bits |= (spiked as u32) << j;
+            for start in (tile..tile_end).step_by(BLOCK) {
+                let count = (tile_end - start).min(BLOCK);
+                let mut bits = 0u32;
+                for j in 0..count {
+                    let i = start + j;
+                    // SAFETY: i < n == state.len() == params.count() (when per-neuron), and
+                    // t * n + i < steps * n == input.len(); all checked by `check`.
+                    unsafe {
+                        let m = params.at(i);
+                        let mut s = state.load(i);
+                        let spiked = m.step(&mut s, *input.get_unchecked(t * n + i));
+                        state.store(i, s);
+                        bits |= (spiked as u32) << j;
+                    }
                 }
+                // SAFETY: spikes holds `steps` rows of n neurons, checked by `check`.
+                unsafe { spikes.put(t, n, start / BLOCK, bits, count) };
             }
-            // SAFETY: spikes holds `steps` rows of n neurons, checked by `check`.
-            unsafe { spikes.put(t, n, block, bits, count) };
         }
     }
     Ok(())

@@ -278,10 +278,13 @@ pub struct Extended<S> {
 }
 
 state_soa! {
+    model Extended;
     /// State of one extended LIF neuron.
     state ExtendedState;
     /// Structure-of-arrays state of an extended LIF population.
     view ExtendedSlices;
+    /// Owned fixed-capacity state of `N` neurons (structure of arrays).
+    arrays ExtendedArrays;
     /// Membrane potential.
     v: S,
     /// Adaptation current.

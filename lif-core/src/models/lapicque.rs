@@ -149,10 +149,13 @@ impl<S: Scalar> Lapicque<S> {
 }
 
 state_soa! {
+    model Lapicque;
     /// State of one `Lapicque` neuron.
     state LapicqueState;
     /// Structure-of-arrays state of a `Lapicque` population.
     view LapicqueSlices;
+    /// Owned fixed-capacity state of `N` neurons (structure of arrays).
+    arrays LapicqueArrays;
     /// Membrane potential.
     mem: S,
 }

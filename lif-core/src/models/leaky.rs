@@ -83,10 +83,13 @@ impl<S: Scalar> Leaky<S> {
 }
 
 state_soa! {
+    model Leaky;
     /// State of one `Leaky` neuron.
     state LeakyState;
     /// Structure-of-arrays state of a `Leaky` population.
     view LeakySlices;
+    /// Owned fixed-capacity state of `N` neurons (structure of arrays).
+    arrays LeakyArrays;
     /// Membrane potential.
     mem: S,
 }

@@ -164,10 +164,13 @@ impl<S: Scalar> Lif<S> {
 }
 
 state_soa! {
+    model Lif;
     /// State of one `Lif` neuron.
     state LifState;
     /// Structure-of-arrays state of a `Lif` population.
     view LifSlices;
+    /// Owned fixed-capacity state of `N` neurons (structure of arrays).
+    arrays LifArrays;
     /// Membrane potential.
     v: S,
     /// Refractory steps left.

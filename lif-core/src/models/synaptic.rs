@@ -87,10 +87,13 @@ impl<S: Scalar> Synaptic<S> {
 }
 
 state_soa! {
+    model Synaptic;
     /// State of one `Synaptic` neuron.
     state SynapticState;
     /// Structure-of-arrays state of a `Synaptic` population.
     view SynapticSlices;
+    /// Owned fixed-capacity state of `N` neurons (structure of arrays).
+    arrays SynapticArrays;
     /// Synaptic current.
     syn: S,
     /// Membrane potential.
