@@ -29,7 +29,7 @@ pub use models::reset::Reset;
 pub use models::synaptic::{
     Synaptic, SynapticArrays, SynapticConfig, SynapticSlices, SynapticState,
 };
-pub use neuron::{Neuron, StateSlices, Stored};
+pub use neuron::{Neuron, StateBits, StateSlices, Stored};
 pub use population::{PerNeuron, Shared, SpikeSink};
 pub use rng::RngState;
 pub use scalar::{I8F24, I16F16, Scalar};

@@ -48,9 +48,42 @@ pub trait StateSlices {
     unsafe fn store(&mut self, i: usize, state: Self::State);
 }
 
+/// Canonical bits of a neuron's state, for digests and cross-backend comparison: every
+/// scalar as the bits of its exact `f64` value, counters as themselves, random streams as
+/// their four words, in field order.
+pub trait StateBits {
+    /// Feeds every 64-bit word of the state to `f`.
+    fn for_each_word(&self, f: &mut dyn FnMut(u64));
+}
+
+/// One state field's canonical words.
+pub(crate) trait FieldBits {
+    fn feed(&self, f: &mut dyn FnMut(u64));
+}
+
+impl<T: Scalar> FieldBits for T {
+    fn feed(&self, f: &mut dyn FnMut(u64)) {
+        f(self.to_f64().to_bits())
+    }
+}
+
+impl FieldBits for u32 {
+    fn feed(&self, f: &mut dyn FnMut(u64)) {
+        f(u64::from(*self))
+    }
+}
+
+impl FieldBits for crate::rng::RngState {
+    fn feed(&self, f: &mut dyn FnMut(u64)) {
+        for w in self.0 {
+            f(u64::from(w))
+        }
+    }
+}
+
 /// A model whose population state can live in owned, fixed-capacity arrays (one array per
 /// state variable), for heap-free users such as firmware.
-pub trait Stored<S: Scalar>: Neuron<S> {
+pub trait Stored<S: Scalar>: Neuron<S, State: StateBits> {
     /// The state of `N` neurons, structure of arrays.
     type Arrays<const N: usize>: Default + Clone + Debug;
     /// The slice view the population loop runs over.
@@ -73,6 +106,12 @@ macro_rules! state_soa {
         #[derive(Debug, Clone, PartialEq)]
         pub struct $arrays<S, const N: usize> {
             $( $(#[$fmeta])* pub $field: [$ty; N], )+
+        }
+
+        impl<S: $crate::scalar::Scalar> $crate::neuron::StateBits for $state<S> {
+            fn for_each_word(&self, f: &mut dyn FnMut(u64)) {
+                $( $crate::neuron::FieldBits::feed(&self.$field, f); )+
+            }
         }
 
         impl<S: $crate::scalar::Scalar, const N: usize> Default for $arrays<S, N> {

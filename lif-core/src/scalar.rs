@@ -68,6 +68,8 @@ pub trait Scalar:
     fn from_f64(v: f64) -> Option<Self>;
     /// Exact conversion to `f64`.
     fn to_f64(self) -> f64;
+    /// Converts an integer, rounding to nearest (floats) or saturating (fixed point).
+    fn from_int(v: i32) -> Self;
     /// `self + rhs`.
     fn add(self, rhs: Self) -> Self;
     /// `self - rhs`.
@@ -112,6 +114,10 @@ macro_rules! float_scalar {
             #[inline]
             fn to_f64(self) -> f64 {
                 self as f64
+            }
+            #[inline]
+            fn from_int(v: i32) -> Self {
+                v as $t
             }
             #[inline]
             fn add(self, rhs: Self) -> Self {
@@ -234,6 +240,10 @@ where
         self.to_num::<f64>()
     }
     #[inline]
+    fn from_int(v: i32) -> Self {
+        Self::saturating_from_num(v)
+    }
+    #[inline]
     fn add(self, rhs: Self) -> Self {
         self.saturating_add(rhs)
     }
@@ -308,6 +318,14 @@ mod tests {
         assert_eq!(f32::from_f64(f64::INFINITY), None);
         assert_eq!(f32::from_f64(0.9), Some(0.9f32));
         assert_eq!(0.9f32.to_bits(), 0x3f66_6666);
+    }
+
+    #[test]
+    fn from_int_saturates_in_fixed_point() {
+        assert_eq!(I16F16::from_int(3).to_f64(), 3.0);
+        assert_eq!(I16F16::from_int(-40_000), I16F16::MIN);
+        assert_eq!(I8F24::from_int(1_000), I8F24::MAX);
+        assert_eq!(f32::from_int(-7), -7.0);
     }
 
     #[test]
