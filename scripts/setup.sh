@@ -11,3 +11,14 @@ if ! command -v rustup >/dev/null 2>&1; then
 fi
 # Reads rust-toolchain.toml; adds missing components and targets to an existing toolchain too.
 rustup toolchain install >/dev/null
+
+# The firmware test runs a Cortex-M4F build under QEMU.
+if ! command -v qemu-system-arm >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+        echo "setup: qemu-system-arm is missing and installing it needs root (apt-get install qemu-system-arm)" >&2
+        exit 1
+    fi
+    echo "setup: installing qemu-system-arm" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends qemu-system-arm >/dev/null
+fi

@@ -1,0 +1,202 @@
+//! The fixed scenario set that the QEMU firmware runs and the host test replays: every model
+//! in f32 and I16F16, deterministic and stochastic (seeded), and a 2-layer network driven by a
+//! rate encoder. Each scenario reports digests of its spike raster and final state; the host
+//! must compute the same digests bit for bit.
+
+use lif_core::neuron::{StateBits, Stored};
+use lif_core::{
+    Error, ExtendedConfig, I16F16, LapicqueConfig, LeakyConfig, LifConfig, RngState, Scalar,
+    SynapticConfig,
+};
+
+use crate::cost::{Clock, measure};
+use crate::encoder::RateEncoder;
+use crate::network::{Layer, Network};
+use crate::population::Population;
+use crate::synapse::DenseQ;
+
+/// Neurons per population scenario.
+pub const N: usize = 64;
+/// Steps per scenario.
+pub const STEPS: usize = 100;
+const W: usize = crate::words(N);
+
+/// What one scenario produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    /// Scenario name, `model/scalar`.
+    pub name: &'static str,
+    /// Neuron-steps measured (population steps x neurons).
+    pub neuron_steps: u32,
+    /// Total spikes.
+    pub spikes: u32,
+    /// FNV-1a of every step's packed spikes.
+    pub spike_digest: u64,
+    /// FNV-1a of the final state's canonical bits ([`StateBits`]).
+    pub state_digest: u64,
+    /// Clock ticks spent in the measured steps.
+    pub ticks: u32,
+}
+
+/// FNV-1a over 64-bit words.
+#[derive(Debug, Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    const fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn word(&mut self, w: u64) {
+        for b in w.to_le_bytes() {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn words(&mut self, ws: &[u32]) {
+        for &w in ws {
+            self.word(u64::from(w));
+        }
+    }
+}
+
+fn convert<S: Scalar>(name: &'static str, v: f64) -> Result<S, Error> {
+    S::from_f64(v).ok_or(Error::Param {
+        name,
+        value: v,
+        problem: lif_core::ParamProblem::Overflow { scalar: S::NAME },
+    })
+}
+
+/// Runs one population of `model` for [`STEPS`] steps of inputs uniform in `[lo, hi)`.
+fn population<S: Scalar, M: Stored<S>, C: Clock>(
+    name: &'static str,
+    model: M,
+    lo: f64,
+    hi: f64,
+    clock: &C,
+) -> Result<Report, Error> {
+    let (lo, span) = (convert::<S>("lo", lo)?, convert::<S>("span", hi - lo)?);
+    let mut pop = Population::<S, M, N, W>::new(model, 0x5eed);
+    let mut stream = RngState::for_neuron(0x1a7e, 0);
+    let (mut digest, mut spikes, mut ticks) = (Fnv::new(), 0u32, 0u32);
+    for _ in 0..STEPS {
+        let x: [S; N] = core::array::from_fn(|_| lo.add(S::unit(stream.next_u32()).mul(span)));
+        let (out, t) = measure(clock, || pop.step(&x).copied());
+        let out = out?;
+        ticks = ticks.wrapping_add(t);
+        digest.words(&out);
+        spikes = spikes.saturating_add(out.iter().map(|w| w.count_ones()).sum());
+    }
+    let mut state = Fnv::new();
+    for i in 0..N {
+        if let Some(s) = pop.neuron(i) {
+            s.for_each_word(&mut |w| state.word(w));
+        }
+    }
+    Ok(Report {
+        name,
+        neuron_steps: (N * STEPS) as u32,
+        spikes,
+        spike_digest: digest.0,
+        state_digest: state.0,
+        ticks,
+    })
+}
+
+/// Sensor channels, hidden and output neurons of the network scenario.
+const SENSORS: usize = 16;
+const HIDDEN: usize = 48;
+const OUTPUT: usize = 8;
+
+fn weights<const PRE: usize, const POST: usize>(seed: u64) -> [[i8; POST]; PRE] {
+    let mut r = RngState::for_neuron(seed, 0);
+    // Mostly excitatory: i8 in [-32, 95].
+    core::array::from_fn(|_| core::array::from_fn(|_| ((r.next_u32() >> 25) as i8).wrapping_sub(32)))
+}
+
+/// The 2-layer network: rate encoder (16) -> DenseQ -> Leaky (48) -> DenseQ -> Leaky (8),
+/// in I16F16, driven by a slowly varying sensor pattern.
+fn network<C: Clock>(clock: &C) -> Result<Report, Error> {
+    type S = I16F16;
+    let leaky = LeakyConfig { beta: 0.8, ..LeakyConfig::default() }.build::<S>()?;
+    let scale = convert::<S>("scale", 1.0 / 256.0)?;
+    let mut net = Network {
+        encoder: RateEncoder::<S, SENSORS, { crate::words(SENSORS) }>::new(convert("gain", 0.5)?, 11),
+        hidden: Layer::new(
+            DenseQ::<S, SENSORS, HIDDEN>::new(weights(21), scale),
+            Population::<S, _, HIDDEN, { crate::words(HIDDEN) }>::new(leaky, 31),
+        ),
+        output: Layer::new(
+            DenseQ::<S, HIDDEN, OUTPUT>::new(weights(41), scale),
+            Population::<S, _, OUTPUT, { crate::words(OUTPUT) }>::new(leaky, 51),
+        ),
+    };
+    let (mut digest, mut spikes, mut ticks) = (Fnv::new(), 0u32, 0u32);
+    for t in 0..STEPS {
+        // A bump that travels across the sensors.
+        let sensor: [S; SENSORS] = core::array::from_fn(|i| {
+            let d = (i as i32).wrapping_sub((t / 6 % SENSORS) as i32).unsigned_abs();
+            if d < 3 { S::ONE } else { S::ZERO }
+        });
+        let (out, tk) = measure(clock, || net.step(&sensor).map(|o| o.first().copied().unwrap_or(0)));
+        let out = out?;
+        ticks = ticks.wrapping_add(tk);
+        digest.words(net.hidden.population.spikes());
+        digest.word(u64::from(out));
+        spikes = spikes.saturating_add(out.count_ones());
+    }
+    let mut state = Fnv::new();
+    for i in 0..HIDDEN {
+        if let Some(s) = net.hidden.population.neuron(i) {
+            s.for_each_word(&mut |w| state.word(w));
+        }
+    }
+    for i in 0..OUTPUT {
+        if let Some(s) = net.output.population.neuron(i) {
+            s.for_each_word(&mut |w| state.word(w));
+        }
+    }
+    Ok(Report {
+        name: "network/I16F16",
+        neuron_steps: ((HIDDEN + OUTPUT) * STEPS) as u32,
+        spikes,
+        spike_digest: digest.0,
+        state_digest: state.0,
+        ticks,
+    })
+}
+
+/// Runs every scenario in a fixed order, handing each report to `out`.
+pub fn run_all<C: Clock>(clock: &C, mut out: impl FnMut(&Report)) -> Result<(), Error> {
+    macro_rules! both_scalars {
+        ($name:literal, $cfg:expr, $lo:expr, $hi:expr) => {{
+            out(&population::<f32, _, _>(concat!($name, "/f32"), ($cfg).build::<f32>()?, $lo, $hi, clock)?);
+            out(&population::<I16F16, _, _>(concat!($name, "/I16F16"), ($cfg).build::<I16F16>()?, $lo, $hi, clock)?);
+        }};
+    }
+    both_scalars!("leaky", LeakyConfig::default(), 0.0, 0.3);
+    both_scalars!("lapicque", LapicqueConfig::default(), 0.0, 0.5);
+    both_scalars!("synaptic", SynapticConfig::default(), 0.0, 0.06);
+    both_scalars!("lif", LifConfig::default(), 30.0, 60.0);
+    let det = ExtendedConfig { adaptive_threshold: true, adaptation: true, ..ExtendedConfig::deterministic() };
+    both_scalars!("extended_det", det, 0.5, 1.5);
+    both_scalars!("extended_stoch", ExtendedConfig::default(), 0.0, 1.0);
+    out(&network(clock)?);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::NoClock;
+
+    #[test]
+    fn every_scenario_runs_and_fires() {
+        let mut reports = Vec::new();
+        run_all(&NoClock, |r| reports.push(*r)).unwrap();
+        assert_eq!(reports.len(), 13);
+        for r in &reports {
+            println!("{r:?}");
+            assert!(r.spikes > 0 && r.spikes < r.neuron_steps, "{r:?}");
+        }
+    }
+}
