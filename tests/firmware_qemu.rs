@@ -46,7 +46,15 @@ fn build_firmware() -> PathBuf {
 /// Runs the ELF in QEMU with a deadline; returns (exit code, stdout).
 fn run_qemu(elf: &Path) -> (i32, String) {
     let mut child = Command::new("qemu-system-arm")
-        .args(["-machine", "mps2-an386", "-cpu", "cortex-m4", "-nographic", "-monitor", "none"])
+        .args([
+            "-machine",
+            "mps2-an386",
+            "-cpu",
+            "cortex-m4",
+            "-nographic",
+            "-monitor",
+            "none",
+        ])
         .args(["-semihosting-config", "enable=on,target=native"])
         .args(["-icount", &format!("shift={ICOUNT_SHIFT}")])
         .arg("-kernel")
@@ -55,7 +63,9 @@ fn run_qemu(elf: &Path) -> (i32, String) {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start qemu-system-arm ({e}); run scripts/setup.sh to install it"));
+        .unwrap_or_else(|e| {
+            panic!("cannot start qemu-system-arm ({e}); run scripts/setup.sh to install it")
+        });
     let deadline = Instant::now() + Duration::from_secs(300);
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for qemu") {
@@ -70,9 +80,19 @@ fn run_qemu(elf: &Path) -> (i32, String) {
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     (status.code().unwrap_or(-1), stdout + &stderr)
 }
 
@@ -94,11 +114,18 @@ fn parse(output: &str) -> Vec<(String, Vec<(String, String)>)> {
 }
 
 fn llvm_tool(name: &str) -> Option<PathBuf> {
-    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().ok()?;
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
     let sysroot = String::from_utf8(sysroot.stdout).ok()?;
     let vv = String::from_utf8(Command::new("rustc").arg("-vV").output().ok()?.stdout).ok()?;
     let host = vv.lines().find_map(|l| l.strip_prefix("host: "))?;
-    let p = Path::new(sysroot.trim()).join("lib/rustlib").join(host).join("bin").join(name);
+    let p = Path::new(sysroot.trim())
+        .join("lib/rustlib")
+        .join(host)
+        .join("bin")
+        .join(name);
     p.exists().then_some(p)
 }
 
@@ -107,8 +134,13 @@ fn firmware_matches_host_bit_for_bit() {
     let elf = build_firmware();
 
     // No panic path is linked: nothing in lif-core or lif-embedded's step code can panic.
-    let nm = llvm_tool("llvm-nm").expect("llvm-nm from the llvm-tools component (scripts/setup.sh)");
-    let syms = Command::new(nm).arg("--demangle").arg(&elf).output().expect("llvm-nm");
+    let nm =
+        llvm_tool("llvm-nm").expect("llvm-nm from the llvm-tools component (scripts/setup.sh)");
+    let syms = Command::new(nm)
+        .arg("--demangle")
+        .arg(&elf)
+        .output()
+        .expect("llvm-nm");
     let syms = String::from_utf8_lossy(&syms.stdout);
     let panics: Vec<&str> = syms
         .lines()
@@ -121,7 +153,11 @@ fn firmware_matches_host_bit_for_bit() {
                 || l.contains("slice_end_index_len_fail")
         })
         .collect();
-    assert!(panics.is_empty(), "the firmware links panic paths:\n{}", panics.join("\n"));
+    assert!(
+        panics.is_empty(),
+        "the firmware links panic paths:\n{}",
+        panics.join("\n")
+    );
 
     let (code, output) = run_qemu(&elf);
     assert!(!output.contains("PANIC"), "firmware panicked:\n{output}");
@@ -130,20 +166,64 @@ fn firmware_matches_host_bit_for_bit() {
 
     let mut host: Vec<Report> = Vec::new();
     scenarios::run_all(&NoClock, |r| host.push(*r)).expect("host scenarios");
-    assert_eq!(board.len(), host.len(), "scenario count differs; firmware said:\n{output}");
+    assert_eq!(
+        board.len(),
+        host.len(),
+        "scenario count differs; firmware said:\n{output}"
+    );
 
-    println!("{:<22} {:>10} {:>8} {:>14}", "scenario", "spikes", "instr", "instr/neuron-step");
+    println!(
+        "{:<22} {:>10} {:>8} {:>14}",
+        "scenario", "spikes", "instr", "instr/neuron-step"
+    );
     for ((name, kv), want) in board.iter().zip(&host) {
         assert_eq!(name, want.name);
-        let get = |k: &str| kv.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()).unwrap_or("?");
+        let get = |k: &str| {
+            kv.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("?")
+        };
         assert_eq!(get("neuron_steps"), want.neuron_steps.to_string(), "{name}");
-        assert_eq!(get("spikes"), want.spikes.to_string(), "{name}: spike count");
-        assert_eq!(get("spike_digest"), format!("{:016x}", want.spike_digest), "{name}: spike raster differs");
-        assert_eq!(get("state_digest"), format!("{:016x}", want.state_digest), "{name}: final state differs");
+        assert_eq!(
+            get("spikes"),
+            want.spikes.to_string(),
+            "{name}: spike count"
+        );
+        assert_eq!(
+            get("spike_digest"),
+            format!("{:016x}", want.spike_digest),
+            "{name}: spike raster differs"
+        );
+        assert_eq!(
+            get("state_digest"),
+            format!("{:016x}", want.state_digest),
+            "{name}: final state differs"
+        );
         let ticks: f64 = get("ticks").parse().expect("ticks");
         let instr = ticks * 40.0 / f64::from(1u32 << ICOUNT_SHIFT);
-        println!("{:<22} {:>10} {:>8.0} {:>14.1}", name, want.spikes, instr, instr / f64::from(want.neuron_steps));
+        println!(
+            "{:<22} {:>10} {:>8.0} {:>14.1}",
+            name,
+            want.spikes,
+            instr,
+            instr / f64::from(want.neuron_steps)
+        );
     }
+
+    println!("\nstate bytes per neuron (plus one bit of spike):");
+    macro_rules! sizes {
+        ($($name:literal => $state:ident),+) => {$(
+            println!(
+                "{:<10} f32 {:>3}  I16F16 {:>3}",
+                $name,
+                std::mem::size_of::<lif_core::$state<f32>>(),
+                std::mem::size_of::<lif_core::$state<lif_core::I16F16>>()
+            );
+        )+};
+    }
+    sizes!("leaky" => LeakyState, "lapicque" => LapicqueState, "synaptic" => SynapticState,
+           "lif" => LifState, "extended" => ExtendedState);
 
     if let Some(size) = llvm_tool("llvm-size") {
         let out = Command::new(size).arg(&elf).output().expect("llvm-size");

@@ -199,8 +199,8 @@ where
             for start in (tile..tile_end).step_by(BLOCK) {
                 let count = (tile_end - start).min(BLOCK);
                 let mut bits = 0u32;
-                for j in 0..count {
-                    let i = start + j;
+                let mut mask = 1u32;
+                for i in start..start + count {
                     // SAFETY: i < n == state.len() == params.count() (when per-neuron), and
                     // t * n + i < steps * n == input.len(); all checked by `check`.
                     unsafe {
@@ -208,7 +208,10 @@ where
                         let mut s = state.load(i);
                         let spiked = m.step(&mut s, *input.get_unchecked(t * n + i));
                         state.store(i, s);
-                        bits |= (spiked as u32) << j;
+                        if spiked {
+                            bits |= mask;
+                        }
+                        mask <<= 1;
                     }
                 }
                 // SAFETY: spikes holds `steps` rows of n neurons, checked by `check`.

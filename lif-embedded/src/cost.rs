@@ -40,7 +40,10 @@ pub struct Dwt(());
 #[cfg(feature = "cortex-m")]
 impl Dwt {
     /// Enables tracing and the cycle counter.
-    pub fn enable(dcb: &mut cortex_m::peripheral::DCB, dwt: &mut cortex_m::peripheral::DWT) -> Self {
+    pub fn enable(
+        dcb: &mut cortex_m::peripheral::DCB,
+        dwt: &mut cortex_m::peripheral::DWT,
+    ) -> Self {
         dcb.enable_trace();
         dwt.enable_cycle_counter();
         Dwt(())
@@ -79,7 +82,7 @@ impl Clock for SysTickInstructions {
     const MASK: u32 = 0x00ff_ffff;
     fn now(&self) -> u32 {
         // SysTick counts down; flip it so that later reads are larger.
-        0x00ff_ffff - cortex_m::peripheral::SYST::get_current()
+        0x00ff_ffff_u32.wrapping_sub(cortex_m::peripheral::SYST::get_current())
     }
 }
 

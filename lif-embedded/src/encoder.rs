@@ -15,7 +15,10 @@ pub trait Encoder<S: Scalar, const C: usize> {
 
 fn check_finite<S: Scalar>(x: &[S]) -> Result<(), Error> {
     match x.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(Error::NonFinite { buffer: "sensor", index }),
+        Some(index) => Err(Error::NonFinite {
+            buffer: "sensor",
+            index,
+        }),
         None => Ok(()),
     }
 }
@@ -36,7 +39,11 @@ impl<S: Scalar, const C: usize, const W: usize> RateEncoder<S, C, W> {
     /// A rate encoder with spike probability `gain * x` per step.
     pub fn new(gain: S, seed: u64) -> Self {
         let () = Self::WORDS_MATCH;
-        Self { gain, streams: core::array::from_fn(|i| RngState::for_neuron(seed, i as u64)), out: [0; W] }
+        Self {
+            gain,
+            streams: core::array::from_fn(|i| RngState::for_neuron(seed, i as u64)),
+            out: [0; W],
+        }
     }
 }
 
@@ -76,11 +83,17 @@ impl<S: Scalar, const C: usize, const W: usize> DeltaEncoder<S, C, W> {
             None
         };
         match t {
-            Some(t) if t > S::ZERO => Ok(Self { threshold: t, reference: [start; C], out: [0; W] }),
+            Some(t) if t > S::ZERO => Ok(Self {
+                threshold: t,
+                reference: [start; C],
+                out: [0; W],
+            }),
             _ => Err(Error::Param {
                 name: "threshold",
                 value: threshold,
-                problem: ParamProblem::OutOfRange { allowed: "> 0 and representable" },
+                problem: ParamProblem::OutOfRange {
+                    allowed: "> 0 and representable",
+                },
             }),
         }
     }
@@ -125,7 +138,11 @@ impl<S: Scalar, const C: usize, const W: usize> LatencyEncoder<S, C, W> {
     /// A latency encoder with windows of `window >= 2` steps.
     pub fn new(window: u16) -> Result<Self, Error> {
         let () = Self::WORDS_MATCH;
-        let dec = if window >= 2 { S::from_f64(1.0 / f64::from(window.saturating_sub(1))) } else { None };
+        let dec = if window >= 2 {
+            S::from_f64(1.0 / f64::from(window.saturating_sub(1)))
+        } else {
+            None
+        };
         match dec {
             Some(decrement) if decrement > S::ZERO => Ok(Self {
                 window,
@@ -139,7 +156,9 @@ impl<S: Scalar, const C: usize, const W: usize> LatencyEncoder<S, C, W> {
             _ => Err(Error::Param {
                 name: "window",
                 value: f64::from(window),
-                problem: ParamProblem::OutOfRange { allowed: ">= 2 and 1/(window-1) representable" },
+                problem: ParamProblem::OutOfRange {
+                    allowed: ">= 2 and 1/(window-1) representable",
+                },
             }),
         }
     }

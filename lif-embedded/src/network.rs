@@ -33,7 +33,11 @@ where
 {
     /// A layer of synapses onto a population.
     pub fn new(synapses: Y, population: Population<S, M, POST, W>) -> Self {
-        Self { synapses, population, current: [S::ZERO; POST] }
+        Self {
+            synapses,
+            population,
+            current: [S::ZERO; POST],
+        }
     }
 
     /// The synaptic current of the last step.
@@ -42,7 +46,8 @@ where
     }
 }
 
-impl<S, Y, M, const PRE: usize, const POST: usize, const W: usize> Stage for Layer<S, Y, M, PRE, POST, W>
+impl<S, Y, M, const PRE: usize, const POST: usize, const W: usize> Stage
+    for Layer<S, Y, M, PRE, POST, W>
 where
     S: Scalar,
     Y: Synapses<S, PRE, POST>,
@@ -79,17 +84,29 @@ impl<E, A: Stage, B: Stage> Network<E, A, B> {
 
     /// [`Network::step`], logging the spike count of every stage with defmt at debug level.
     #[cfg(feature = "defmt")]
-    pub fn step_logged<S: Scalar, const C: usize>(&mut self, sensor: &[S; C]) -> Result<&[u32], Error>
+    pub fn step_logged<S: Scalar, const C: usize>(
+        &mut self,
+        sensor: &[S; C],
+    ) -> Result<&[u32], Error>
     where
         E: Encoder<S, C>,
     {
-        let count = |w: &[u32]| w.iter().map(|x| x.count_ones()).fold(0u32, u32::saturating_add);
+        let count = |w: &[u32]| {
+            w.iter()
+                .map(|x| x.count_ones())
+                .fold(0u32, u32::saturating_add)
+        };
         let input = self.encoder.encode(sensor)?;
         let n_in = count(input);
         let hidden = self.hidden.forward(input)?;
         let n_hidden = count(hidden);
         let out = self.output.forward(hidden)?;
-        defmt::debug!("lif step: {=u32} input, {=u32} hidden, {=u32} output spikes", n_in, n_hidden, count(out));
+        defmt::debug!(
+            "lif step: {=u32} input, {=u32} hidden, {=u32} output spikes",
+            n_in,
+            n_hidden,
+            count(out)
+        );
         Ok(out)
     }
 }
@@ -104,14 +121,22 @@ mod tests {
 
     #[test]
     fn spikes_propagate_through_both_layers() {
-        let leaky = LeakyConfig { beta: 0.5, ..LeakyConfig::default() }.build::<f32>().unwrap();
+        let leaky = LeakyConfig {
+            beta: 0.5,
+            ..LeakyConfig::default()
+        }
+        .build::<f32>()
+        .unwrap();
         let mut net = Network {
             encoder: RateEncoder::<f32, 2, 1>::new(1.0, 3),
             hidden: Layer::new(
                 Dense::<f32, 2, 3>::new([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]),
                 Population::<f32, _, 3, { words(3) }>::new(leaky, 0),
             ),
-            output: Layer::new(Dense::<f32, 3, 1>::new([[2.0], [0.0], [0.0]]), Population::<f32, _, 1, 1>::new(leaky, 0)),
+            output: Layer::new(
+                Dense::<f32, 3, 1>::new([[2.0], [0.0], [0.0]]),
+                Population::<f32, _, 1, 1>::new(leaky, 0),
+            ),
         };
         // Channel 0 always fires, channel 1 never: hidden 0 fires, hidden 1 and 2 stay silent.
         let mut out = 0;

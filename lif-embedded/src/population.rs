@@ -31,7 +31,12 @@ impl<S: Scalar, M: Stored<S>, const N: usize, const W: usize> Population<S, M, N
                 view.set(i, model.initial_state(seed, i as u64));
             }
         }
-        Self { model, state, spikes: [0; W], _scalar: core::marker::PhantomData }
+        Self {
+            model,
+            state,
+            spikes: [0; W],
+            _scalar: core::marker::PhantomData,
+        }
     }
 
     /// Advances every neuron one step with one input value each; returns the spikes.
@@ -99,13 +104,22 @@ mod tests {
         for (i, s) in single.iter().enumerate() {
             assert_eq!(pop.neuron(i).unwrap(), *s);
         }
-        assert_eq!(Population::<I16F16, lif_core::Leaky<I16F16>, 40, 2>::STATE_BYTES_PER_NEURON, 4);
+        assert_eq!(
+            Population::<I16F16, lif_core::Leaky<I16F16>, 40, 2>::STATE_BYTES_PER_NEURON,
+            4
+        );
     }
 
     #[test]
     fn non_finite_input_is_an_error() {
         let model = LeakyConfig::default().build::<f32>().unwrap();
         let mut pop: Population<f32, _, 3, 1> = Population::new(model, 0);
-        assert_eq!(pop.step(&[0.0, f32::NAN, 0.0]), Err(Error::NonFinite { buffer: "input", index: 1 }));
+        assert_eq!(
+            pop.step(&[0.0, f32::NAN, 0.0]),
+            Err(Error::NonFinite {
+                buffer: "input",
+                index: 1
+            })
+        );
     }
 }

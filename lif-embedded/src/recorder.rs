@@ -18,7 +18,11 @@ pub struct Recorder<S, const K: usize, const W: usize, const T: usize> {
 impl<S: Scalar, const K: usize, const W: usize, const T: usize> Recorder<S, K, W, T> {
     /// A recorder probing neurons `probes` (indices past the population record zero).
     pub fn new(probes: [usize; K]) -> Self {
-        Self { probes, spikes: HistoryBuf::new(), traces: HistoryBuf::new() }
+        Self {
+            probes,
+            spikes: HistoryBuf::new(),
+            traces: HistoryBuf::new(),
+        }
     }
 
     /// Records the population's current spikes and the probed neurons' `variable`.

@@ -110,17 +110,26 @@ const OUTPUT: usize = 8;
 fn weights<const PRE: usize, const POST: usize>(seed: u64) -> [[i8; POST]; PRE] {
     let mut r = RngState::for_neuron(seed, 0);
     // Mostly excitatory: i8 in [-32, 95].
-    core::array::from_fn(|_| core::array::from_fn(|_| ((r.next_u32() >> 25) as i8).wrapping_sub(32)))
+    core::array::from_fn(|_| {
+        core::array::from_fn(|_| ((r.next_u32() >> 25) as i8).wrapping_sub(32))
+    })
 }
 
 /// The 2-layer network: rate encoder (16) -> DenseQ -> Leaky (48) -> DenseQ -> Leaky (8),
 /// in I16F16, driven by a slowly varying sensor pattern.
 fn network<C: Clock>(clock: &C) -> Result<Report, Error> {
     type S = I16F16;
-    let leaky = LeakyConfig { beta: 0.8, ..LeakyConfig::default() }.build::<S>()?;
+    let leaky = LeakyConfig {
+        beta: 0.8,
+        ..LeakyConfig::default()
+    }
+    .build::<S>()?;
     let scale = convert::<S>("scale", 1.0 / 256.0)?;
     let mut net = Network {
-        encoder: RateEncoder::<S, SENSORS, { crate::words(SENSORS) }>::new(convert("gain", 0.5)?, 11),
+        encoder: RateEncoder::<S, SENSORS, { crate::words(SENSORS) }>::new(
+            convert("gain", 0.5)?,
+            11,
+        ),
         hidden: Layer::new(
             DenseQ::<S, SENSORS, HIDDEN>::new(weights(21), scale),
             Population::<S, _, HIDDEN, { crate::words(HIDDEN) }>::new(leaky, 31),
@@ -134,10 +143,14 @@ fn network<C: Clock>(clock: &C) -> Result<Report, Error> {
     for t in 0..STEPS {
         // A bump that travels across the sensors.
         let sensor: [S; SENSORS] = core::array::from_fn(|i| {
-            let d = (i as i32).wrapping_sub((t / 6 % SENSORS) as i32).unsigned_abs();
+            let d = (i as i32)
+                .wrapping_sub((t / 6 % SENSORS) as i32)
+                .unsigned_abs();
             if d < 3 { S::ONE } else { S::ZERO }
         });
-        let (out, tk) = measure(clock, || net.step(&sensor).map(|o| o.first().copied().unwrap_or(0)));
+        let (out, tk) = measure(clock, || {
+            net.step(&sensor).map(|o| o.first().copied().unwrap_or(0))
+        });
         let out = out?;
         ticks = ticks.wrapping_add(tk);
         digest.words(net.hidden.population.spikes());
@@ -169,15 +182,31 @@ fn network<C: Clock>(clock: &C) -> Result<Report, Error> {
 pub fn run_all<C: Clock>(clock: &C, mut out: impl FnMut(&Report)) -> Result<(), Error> {
     macro_rules! both_scalars {
         ($name:literal, $cfg:expr, $lo:expr, $hi:expr) => {{
-            out(&population::<f32, _, _>(concat!($name, "/f32"), ($cfg).build::<f32>()?, $lo, $hi, clock)?);
-            out(&population::<I16F16, _, _>(concat!($name, "/I16F16"), ($cfg).build::<I16F16>()?, $lo, $hi, clock)?);
+            out(&population::<f32, _, _>(
+                concat!($name, "/f32"),
+                ($cfg).build::<f32>()?,
+                $lo,
+                $hi,
+                clock,
+            )?);
+            out(&population::<I16F16, _, _>(
+                concat!($name, "/I16F16"),
+                ($cfg).build::<I16F16>()?,
+                $lo,
+                $hi,
+                clock,
+            )?);
         }};
     }
     both_scalars!("leaky", LeakyConfig::default(), 0.0, 0.3);
     both_scalars!("lapicque", LapicqueConfig::default(), 0.0, 0.5);
     both_scalars!("synaptic", SynapticConfig::default(), 0.0, 0.06);
     both_scalars!("lif", LifConfig::default(), 30.0, 60.0);
-    let det = ExtendedConfig { adaptive_threshold: true, adaptation: true, ..ExtendedConfig::deterministic() };
+    let det = ExtendedConfig {
+        adaptive_threshold: true,
+        adaptation: true,
+        ..ExtendedConfig::deterministic()
+    };
     both_scalars!("extended_det", det, 0.5, 1.5);
     both_scalars!("extended_stoch", ExtendedConfig::default(), 0.0, 1.0);
     out(&network(clock)?);

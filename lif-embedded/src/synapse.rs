@@ -50,7 +50,9 @@ impl<S: Scalar, const PRE: usize, const POST: usize> Dense<S, PRE, POST> {
     }
 }
 
-impl<S: Scalar, const PRE: usize, const POST: usize> Synapses<S, PRE, POST> for Dense<S, PRE, POST> {
+impl<S: Scalar, const PRE: usize, const POST: usize> Synapses<S, PRE, POST>
+    for Dense<S, PRE, POST>
+{
     #[inline]
     fn accumulate(&self, pre: &[u32], current: &mut [S; POST]) {
         for_each_spike(pre, PRE, |i| {
@@ -85,7 +87,11 @@ impl<S: Scalar, const PRE: usize, const POST: usize> DenseQ<S, PRE, POST> {
         let mut max = 0.0f64;
         for &v in weights.iter().flatten() {
             if !v.is_finite() {
-                return Err(Error::Param { name: "weight", value: v, problem: ParamProblem::NotFinite });
+                return Err(Error::Param {
+                    name: "weight",
+                    value: v,
+                    problem: ParamProblem::NotFinite,
+                });
             }
             max = max.max(v.abs());
         }
@@ -99,7 +105,10 @@ impl<S: Scalar, const PRE: usize, const POST: usize> DenseQ<S, PRE, POST> {
             return Err(Error::Param {
                 name: "weight",
                 value: max,
-                problem: ParamProblem::Degenerate { scalar: S::NAME, derived: "scale = max|w|/127" },
+                problem: ParamProblem::Degenerate {
+                    scalar: S::NAME,
+                    derived: "scale = max|w|/127",
+                },
             });
         }
         let mut q = [[0i8; POST]; PRE];
@@ -109,7 +118,10 @@ impl<S: Scalar, const PRE: usize, const POST: usize> DenseQ<S, PRE, POST> {
                 *w = libm::round(v / scale) as i8;
             }
         }
-        Ok(Self { weights: q, scale: scale_s })
+        Ok(Self {
+            weights: q,
+            scale: scale_s,
+        })
     }
 
     /// The quantised weights.
@@ -123,7 +135,9 @@ impl<S: Scalar, const PRE: usize, const POST: usize> DenseQ<S, PRE, POST> {
     }
 }
 
-impl<S: Scalar, const PRE: usize, const POST: usize> Synapses<S, PRE, POST> for DenseQ<S, PRE, POST> {
+impl<S: Scalar, const PRE: usize, const POST: usize> Synapses<S, PRE, POST>
+    for DenseQ<S, PRE, POST>
+{
     #[inline]
     fn accumulate(&self, pre: &[u32], current: &mut [S; POST]) {
         let mut acc = [0i32; POST];
@@ -166,7 +180,10 @@ mod tests {
         q.accumulate(&[0b11], &mut c);
         for (j, cj) in c.iter().enumerate() {
             let want = w[0][j] + w[1][j];
-            assert!((cj.to_num::<f64>() - want).abs() <= 2.0 * (1.0 / 127.0) / 2.0 + 1e-4, "{j}");
+            assert!(
+                (cj.to_num::<f64>() - want).abs() <= 2.0 * (1.0 / 127.0) / 2.0 + 1e-4,
+                "{j}"
+            );
         }
         assert!(DenseQ::<I16F16, 1, 1>::quantize(&[[f64::NAN]]).is_err());
         assert!(Dense::<I16F16, 1, 1>::from_f64(&[[1e6]]).is_err());

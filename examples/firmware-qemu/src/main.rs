@@ -26,12 +26,16 @@ macro_rules! say {
 fn fail(what: &str) -> ! {
     say!("error: {}", what);
     debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    loop {
+        cortex_m::asm::wfi();
+    }
 }
 
 #[entry]
 fn main() -> ! {
-    let Some(mut cp) = cortex_m::Peripherals::take() else { fail("peripherals taken") };
+    let Some(mut cp) = cortex_m::Peripherals::take() else {
+        fail("peripherals taken")
+    };
     let clock = SysTickInstructions::start(&mut cp.SYST);
     say!("lif firmware: scenarios of {} steps", scenarios::STEPS);
     let result = scenarios::run_all(&clock, |r| {
@@ -49,7 +53,9 @@ fn main() -> ! {
         Ok(()) => {
             say!("done");
             debug::exit(debug::EXIT_SUCCESS);
-            loop {}
+            loop {
+                cortex_m::asm::wfi();
+            }
         }
         Err(Error::Param { name, .. }) => fail(name),
         Err(Error::Length { buffer, .. } | Error::NonFinite { buffer, .. }) => fail(buffer),
@@ -63,5 +69,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     // only user of core::panicking in the symbol table.
     say!("PANIC");
     debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    loop {
+        cortex_m::asm::wfi();
+    }
 }

@@ -35,7 +35,9 @@ impl Sensor {
         core::array::from_fn(|c| {
             let phase = (self.t.wrapping_add(c as u32 * 50)) % 200;
             let tri = if phase < 100 { phase } else { 200 - phase };
-            let noise = S::unit(self.noise.next_u32()).mul(S::from_int(1)).div(S::from_int(50));
+            let noise = S::unit(self.noise.next_u32())
+                .mul(S::from_int(1))
+                .div(S::from_int(50));
             S::from_int(tri as i32).div(S::from_int(100)).add(noise)
         })
     }
@@ -51,7 +53,12 @@ fn main() -> ! {
     let mut cp = cortex_m::Peripherals::take().unwrap();
     let dwt = Dwt::enable(&mut cp.DCB, &mut cp.DWT);
 
-    let leaky = LeakyConfig { beta: 0.9, ..LeakyConfig::default() }.build::<S>().unwrap();
+    let leaky = LeakyConfig {
+        beta: 0.9,
+        ..LeakyConfig::default()
+    }
+    .build::<S>()
+    .unwrap();
     let scale = S::from_int(1).div(S::from_int(128));
     let mut net = Network {
         encoder: DeltaEncoder::<S, SENSORS, { words(2 * SENSORS) }>::new(0.05, S::ZERO).unwrap(),
@@ -64,13 +71,28 @@ fn main() -> ! {
             Population::<S, _, OUTPUT, { words(OUTPUT) }>::new(leaky, 4),
         ),
     };
-    let mut sensor = Sensor { t: 0, noise: RngState::for_neuron(5, 0) };
-    defmt::info!("lif on STM32F411: {} sensors -> {} hidden -> {} output", SENSORS, HIDDEN, OUTPUT);
+    let mut sensor = Sensor {
+        t: 0,
+        noise: RngState::for_neuron(5, 0),
+    };
+    defmt::info!(
+        "lif on STM32F411: {} sensors -> {} hidden -> {} output",
+        SENSORS,
+        HIDDEN,
+        OUTPUT
+    );
     loop {
         let x = sensor.sample();
-        let (out, cycles) = measure(&dwt, || net.step_logged(&x).map(|o| o.first().copied().unwrap_or(0)));
+        let (out, cycles) = measure(&dwt, || {
+            net.step_logged(&x).map(|o| o.first().copied().unwrap_or(0))
+        });
         match out {
-            Ok(spikes) if spikes != 0 => defmt::info!("t={} output spikes {=u32:#06b} ({} cycles)", sensor.t, spikes, cycles),
+            Ok(spikes) if spikes != 0 => defmt::info!(
+                "t={} output spikes {=u32:#06b} ({} cycles)",
+                sensor.t,
+                spikes,
+                cycles
+            ),
             Ok(_) => {}
             Err(e) => defmt::error!("step failed: {}", e),
         }

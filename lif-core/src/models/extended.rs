@@ -340,7 +340,7 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
     #[inline]
     fn step(&self, st: &mut Self::State, input: S) -> bool {
         let mut drive = if self.depression {
-            input.mul(st.se)
+            input.scale(st.se)
         } else {
             input
         };
@@ -350,7 +350,7 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
         if self.adaptation {
             drive = drive.sub(st.a);
         }
-        let mut v = st.v.add(drive.sub(st.v).mul(self.k));
+        let mut v = st.v.add(drive.sub(st.v).scale(self.k));
         let spike = if self.stochastic {
             let noise = S::std_normal(st.rng.next_u64()).mul(self.noise_std);
             v = v.add(noise);
@@ -366,7 +366,7 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
         };
         st.v = if spike { self.v_reset } else { v };
         if self.adaptation {
-            let decayed = st.a.mul(self.adaptation_decay);
+            let decayed = st.a.scale(self.adaptation_decay);
             st.a = if spike {
                 decayed.add(self.spike_increase)
             } else {
@@ -375,17 +375,17 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
         }
         if self.depression {
             let kept = if spike {
-                st.se.mul(self.depression_keep)
+                st.se.scale(self.depression_keep)
             } else {
                 st.se
             };
-            st.se = kept.add(self.recovery_rate.mul(S::ONE.sub(st.se)));
+            st.se = kept.add(S::ONE.sub(st.se).scale(self.recovery_rate));
         }
         if self.adaptive_threshold {
             let th = if spike {
                 st.v_th.add(self.eta)
             } else {
-                st.v_th.sub(self.eta.mul(st.v_th.sub(self.v_th0)))
+                st.v_th.sub(st.v_th.sub(self.v_th0).scale(self.eta))
             };
             st.v_th = if th < self.min_th {
                 self.min_th
@@ -396,7 +396,7 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
             };
         }
         if self.dynamic_probability {
-            let decayed = st.q.mul(self.q_decay);
+            let decayed = st.q.scale(self.q_decay);
             st.q = if spike { decayed.add(S::ONE) } else { decayed };
         }
         spike

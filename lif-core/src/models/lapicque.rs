@@ -176,7 +176,7 @@ impl<S: Scalar> Neuron<S> for Lapicque<S> {
         } else {
             x.mul(self.dt)
         };
-        let base = drive.add(self.keep.mul(prev));
+        let base = drive.add(prev.scale(self.keep));
         let m = match self.reset {
             Reset::Subtract if r => base.sub(self.threshold),
             // base - 1 * base, literally: exact 0, or NaN for an infinite base, as in torch.

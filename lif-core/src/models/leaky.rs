@@ -110,11 +110,11 @@ impl<S: Scalar> Neuron<S> for Leaky<S> {
         // decide the sign of a zero, which f32 conformance needs).
         let mut m = match self.reset {
             Reset::Subtract => {
-                let base = self.beta.mul(prev).add(x);
+                let base = prev.scale(self.beta).add(x);
                 if r { base.sub(self.threshold) } else { base }
             }
             Reset::Zero if r => self.beta.mul(S::ZERO.mul(prev)).add(x),
-            Reset::Zero | Reset::None => self.beta.mul(prev).add(x),
+            Reset::Zero | Reset::None => prev.scale(self.beta).add(x),
         };
         let spike = m > self.threshold;
         if !self.reset_delay {

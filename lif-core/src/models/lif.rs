@@ -196,8 +196,8 @@ impl<S: Scalar> Neuron<S> for Lif<S> {
         let drive = self.v_rest.add(self.r.mul(input));
         let v = state.v;
         let v = match self.integration {
-            Integration::Exact => drive.add(v.sub(drive).mul(self.factor)),
-            Integration::Euler => v.add(drive.sub(v).mul(self.factor)),
+            Integration::Exact => drive.add(v.sub(drive).scale(self.factor)),
+            Integration::Euler => v.add(drive.sub(v).scale(self.factor)),
         };
         let spike = v >= self.v_th;
         state.v = match (spike, self.reset) {

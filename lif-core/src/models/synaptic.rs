@@ -114,8 +114,8 @@ impl<S: Scalar> Neuron<S> for Synaptic<S> {
     fn step(&self, state: &mut Self::State, x: S) -> bool {
         let prev = state.mem;
         let r = prev > self.threshold;
-        let syn = self.alpha.mul(state.syn).add(x);
-        let base = self.beta.mul(prev).add(syn);
+        let syn = state.syn.scale(self.alpha).add(x);
+        let base = prev.scale(self.beta).add(syn);
         let rs = if r { S::ONE } else { S::ZERO };
         let mut m = match self.reset {
             Reset::Subtract if r => base.sub(self.threshold),
