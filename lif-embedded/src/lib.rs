@@ -14,6 +14,22 @@
 //! - [`cost`]: measuring a region's cost (the DWT cycle counter on hardware, feature
 //!   `cortex-m`).
 //!
+//! ```
+//! use lif_core::{I16F16, LeakyConfig};
+//! use lif_embedded::{Population, words};
+//!
+//! // 100 Leaky neurons in Q16.16; state and spikes are fixed-size arrays (no heap).
+//! let model = LeakyConfig::default().build::<I16F16>()?;
+//! let mut pop: Population<I16F16, _, 100, { words(100) }> = Population::new(model, 7);
+//! let input = [I16F16::from_num(0.4); 100];
+//! let mut fired = 0;
+//! for _ in 0..10 {
+//!     fired += pop.step(&input)?.iter().map(|w| w.count_ones()).sum::<u32>();
+//! }
+//! assert_eq!(fired, 300); // 0.4, 0.76, 1.08: every neuron fires on steps 2, 5 and 8
+//! # Ok::<(), lif_core::Error>(())
+//! ```
+//!
 //! # No panics
 //! The step code has no panicking path: indexing, `unwrap`, `expect`, `panic!` and arithmetic
 //! that can overflow are denied by clippy in this crate (`clippy::indexing_slicing`,
