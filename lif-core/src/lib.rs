@@ -7,6 +7,7 @@
 extern crate std;
 
 pub mod error;
+pub mod input;
 mod lut;
 pub mod models;
 pub mod neuron;
@@ -17,6 +18,7 @@ pub mod scalar;
 pub mod surrogate;
 
 pub use error::{Error, ParamProblem};
+pub use input::Stimulus;
 pub use models::extended::{
     Extended, ExtendedArrays, ExtendedConfig, ExtendedSlices, ExtendedState, Transform,
 };
@@ -29,8 +31,8 @@ pub use models::reset::Reset;
 pub use models::synaptic::{
     Synaptic, SynapticArrays, SynapticConfig, SynapticSlices, SynapticState,
 };
-pub use neuron::{Neuron, StateBits, StateSlices, Stored};
-pub use population::{PerNeuron, Shared, SpikeSink};
+pub use neuron::{AosSlices, Neuron, StateBits, StateSlices, Stored};
+pub use population::{Generated, InputSource, PerNeuron, Rows, Shared, SpikeSink};
 pub use rng::RngState;
 pub use scalar::{I8F24, I16F16, Scalar};
 pub use surrogate::Surrogate;

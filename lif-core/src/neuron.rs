@@ -17,6 +17,46 @@ pub trait Neuron<S: Scalar> {
 
     /// Advances one neuron by one time step with input `input`; returns whether it spiked.
     fn step(&self, state: &mut Self::State, input: S) -> bool;
+
+    /// The membrane potential in `state` (what recorders record).
+    fn membrane(state: &Self::State) -> S;
+}
+
+/// One state struct per neuron (array of structs) viewed as state slices, for backends that
+/// keep a neuron's whole state together (a GPU thread loads it into registers at once).
+#[derive(Debug)]
+pub struct AosSlices<'a, T>(pub &'a mut [T]);
+
+impl<T: Copy> StateSlices for AosSlices<'_, T> {
+    type State = T;
+    #[inline]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<T> {
+        self.0.get(i).copied()
+    }
+    #[inline]
+    fn set(&mut self, i: usize, state: T) -> bool {
+        match self.0.get_mut(i) {
+            Some(s) => {
+                *s = state;
+                true
+            }
+            None => false,
+        }
+    }
+    #[inline]
+    unsafe fn load(&self, i: usize) -> T {
+        // SAFETY: the caller guarantees i < len.
+        unsafe { *self.0.get_unchecked(i) }
+    }
+    #[inline]
+    unsafe fn store(&mut self, i: usize, state: T) {
+        // SAFETY: the caller guarantees i < len.
+        unsafe { *self.0.get_unchecked_mut(i) = state }
+    }
 }
 
 /// Mutable structure-of-arrays storage of the states of `len()` neurons: one slice per state
@@ -138,6 +178,7 @@ macro_rules! state_soa {
         $(#[$smeta])*
         #[derive(Debug, Clone, Copy, PartialEq, Default)]
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        #[repr(C)]
         pub struct $state<S> {
             $( $(#[$fmeta])* pub $field: $ty, )+
         }

@@ -7,7 +7,9 @@
 //! devices) and any split of time (calls of `run` with fewer steps) gives the same bits.
 
 use crate::error::Error;
+use crate::input::Stimulus;
 use crate::neuron::{Neuron, StateSlices};
+use crate::rng::RngState;
 use crate::scalar::Scalar;
 
 /// Neurons per block: one 32-bit word of packed spikes.
@@ -117,42 +119,125 @@ fn check_params<M, P: ParamSource<M>>(params: &P, n: usize) -> Result<(), Error>
     }
 }
 
-/// Checks the buffers of a run of `steps` steps; returns the population size.
-fn check<S, M, P, St, O>(
-    params: &P,
-    state: &St,
-    input: &[S],
-    steps: usize,
-    spikes: &O,
-) -> Result<usize, Error>
+/// Where the input of neuron `i` at step `t` of a run comes from.
+pub trait InputSource<S> {
+    /// Checks that the source covers `steps` steps of `n` neurons and holds only valid
+    /// values; called once before anything is stepped.
+    fn check(&self, steps: usize, n: usize) -> Result<(), Error>;
+    /// The input of neuron `i` at step `t` of the run.
+    ///
+    /// # Safety
+    /// `t < steps` and `i < n` for the `steps` and `n` that `check` accepted.
+    unsafe fn get(&mut self, t: usize, i: usize) -> S;
+}
+
+/// Input rows of a row-major array: neuron `i` at step `t` reads
+/// `data[t * stride + offset + i]`, so a sub-population can read its columns of a larger
+/// population's input in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'a, S> {
+    /// The array.
+    pub data: &'a [S],
+    /// Distance between the starts of two steps' rows.
+    pub stride: usize,
+    /// Column of neuron 0 within each row.
+    pub offset: usize,
+}
+
+impl<S: Scalar> InputSource<S> for Rows<'_, S> {
+    fn check(&self, steps: usize, n: usize) -> Result<(), Error> {
+        if steps == 0 || n == 0 {
+            return Ok(());
+        }
+        if self.offset.saturating_add(n) > self.stride && steps > 1 {
+            return Err(Error::Length {
+                buffer: "input stride",
+                expected: self.offset + n,
+                actual: self.stride,
+            });
+        }
+        let want = (steps - 1)
+            .saturating_mul(self.stride)
+            .saturating_add(self.offset)
+            .saturating_add(n);
+        if self.data.len() < want
+            || (self.stride == n && self.offset == 0 && self.data.len() != want)
+        {
+            return Err(Error::Length {
+                buffer: "input",
+                expected: want,
+                actual: self.data.len(),
+            });
+        }
+        for t in 0..steps {
+            let row = t * self.stride + self.offset;
+            // SAFETY: row + n <= want <= data.len(), checked above.
+            let cells = unsafe { self.data.get_unchecked(row..row + n) };
+            if let Some(i) = cells.iter().position(|x| !x.is_finite()) {
+                return Err(Error::NonFinite {
+                    buffer: "input",
+                    index: row + i,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    unsafe fn get(&mut self, t: usize, i: usize) -> S {
+        // SAFETY: t < steps and i < n, so the index is below `want <= data.len()`.
+        unsafe { *self.data.get_unchecked(t * self.stride + self.offset + i) }
+    }
+}
+
+/// Generated input: `stimulus` evaluated at global step `t0 + t` with neuron `i`'s own
+/// input stream `streams[i]` (used by Poisson stimuli only), so any backend and any split of
+/// the run reproduces it.
+#[derive(Debug)]
+pub struct Generated<'a, S> {
+    /// What to generate.
+    pub stimulus: Stimulus<S>,
+    /// Global step of the run's first step.
+    pub t0: u64,
+    /// One input stream per neuron.
+    pub streams: &'a mut [RngState],
+}
+
+impl<S: Scalar> InputSource<S> for Generated<'_, S> {
+    fn check(&self, _steps: usize, n: usize) -> Result<(), Error> {
+        if self.streams.len() != n {
+            return Err(Error::Length {
+                buffer: "input streams",
+                expected: n,
+                actual: self.streams.len(),
+            });
+        }
+        self.stimulus.check()
+    }
+
+    #[inline]
+    unsafe fn get(&mut self, t: usize, i: usize) -> S {
+        // SAFETY: i < n == streams.len(), checked.
+        let stream = unsafe { self.streams.get_unchecked_mut(i) };
+        self.stimulus.value(self.t0.wrapping_add(t as u64), stream)
+    }
+}
+
+/// Checks the parts of a run that do not depend on the input; returns the population size.
+fn check<M, P, St, O>(params: &P, state: &St, steps: usize, spikes: &O) -> Result<usize, Error>
 where
-    S: Scalar,
     P: ParamSource<M>,
     St: StateSlices + ?Sized,
     O: SpikeSink + ?Sized,
 {
     let n = state.len();
     check_params(params, n)?;
-    let want = steps.saturating_mul(n);
-    if input.len() != want {
-        return Err(Error::Length {
-            buffer: "input",
-            expected: want,
-            actual: input.len(),
-        });
-    }
     let want = O::required_len(steps, n);
     if spikes.available() != want {
         return Err(Error::Length {
             buffer: "spikes",
             expected: want,
             actual: spikes.available(),
-        });
-    }
-    if let Some(index) = input.iter().position(|x| !x.is_finite()) {
-        return Err(Error::NonFinite {
-            buffer: "input",
-            index,
         });
     }
     Ok(n)
@@ -192,7 +277,39 @@ where
     St: StateSlices<State = M::State> + ?Sized,
     O: SpikeSink + ?Sized,
 {
-    let n = check(params, state, input, steps, spikes)?;
+    let n = state.len();
+    run_from(
+        params,
+        state,
+        &mut Rows {
+            data: input,
+            stride: n,
+            offset: 0,
+        },
+        steps,
+        spikes,
+    )
+}
+
+/// Advances every neuron by `steps` steps with input from `source`; `spikes` receives one
+/// row per step. On error nothing is stepped.
+pub fn run_from<S, M, P, St, I, O>(
+    params: &P,
+    state: &mut St,
+    source: &mut I,
+    steps: usize,
+    spikes: &mut O,
+) -> Result<(), Error>
+where
+    S: Scalar,
+    M: Neuron<S>,
+    P: ParamSource<M>,
+    St: StateSlices<State = M::State> + ?Sized,
+    I: InputSource<S> + ?Sized,
+    O: SpikeSink + ?Sized,
+{
+    let n = check(params, state, steps, spikes)?;
+    source.check(steps, n)?;
     for tile in (0..n).step_by(TILE) {
         let tile_end = (tile + TILE).min(n);
         for t in 0..steps {
@@ -202,11 +319,11 @@ where
                 let mut mask = 1u32;
                 for i in start..start + count {
                     // SAFETY: i < n == state.len() == params.count() (when per-neuron), and
-                    // t * n + i < steps * n == input.len(); all checked by `check`.
+                    // t < steps, i < n for the source; all checked above.
                     unsafe {
                         let m = params.at(i);
                         let mut s = state.load(i);
-                        let spiked = m.step(&mut s, *input.get_unchecked(t * n + i));
+                        let spiked = m.step(&mut s, source.get(t, i));
                         state.store(i, s);
                         if spiked {
                             bits |= mask;

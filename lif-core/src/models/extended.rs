@@ -40,6 +40,7 @@ use crate::scalar::Scalar;
 /// The function that maps a modulation signal to the neuromodulator level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
 pub enum Transform {
     /// `1 / (1 + exp(-x))` (the seed's default).
     #[default]
@@ -253,6 +254,7 @@ impl ExtendedConfig {
 /// A validated extended LIF neuron in scalar type `S`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
 pub struct Extended<S> {
     k: S,
     v_th0: S,
@@ -324,6 +326,11 @@ impl<S: Scalar> Extended<S> {
 
 impl<S: Scalar> Neuron<S> for Extended<S> {
     type State = ExtendedState<S>;
+
+    #[inline]
+    fn membrane(state: &Self::State) -> S {
+        state.v
+    }
 
     fn initial_state(&self, seed: u64, index: u64) -> Self::State {
         ExtendedState {

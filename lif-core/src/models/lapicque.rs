@@ -127,6 +127,7 @@ impl LapicqueConfig {
 /// A validated `Lapicque` neuron in scalar type `S`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
 pub struct Lapicque<S> {
     // Floats: R, 1/(R*C), dt. Fixed point: 1, 1, dt/C (the folded gain).
     r: S,
@@ -162,6 +163,11 @@ state_soa! {
 
 impl<S: Scalar> Neuron<S> for Lapicque<S> {
     type State = LapicqueState<S>;
+
+    #[inline]
+    fn membrane(state: &Self::State) -> S {
+        state.mem
+    }
 
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
         LapicqueState { mem: S::ZERO }

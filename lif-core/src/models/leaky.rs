@@ -64,6 +64,7 @@ impl LeakyConfig {
 /// A validated `Leaky` neuron in scalar type `S`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
 pub struct Leaky<S> {
     beta: S,
     threshold: S,
@@ -96,6 +97,11 @@ state_soa! {
 
 impl<S: Scalar> Neuron<S> for Leaky<S> {
     type State = LeakyState<S>;
+
+    #[inline]
+    fn membrane(state: &Self::State) -> S {
+        state.mem
+    }
 
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
         LeakyState { mem: S::ZERO }

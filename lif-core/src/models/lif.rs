@@ -21,6 +21,7 @@ use crate::scalar::Scalar;
 /// How the membrane equation is integrated over one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
 pub enum Integration {
     /// Exponential Euler: exact for piecewise-constant input.
     #[default]
@@ -32,6 +33,7 @@ pub enum Integration {
 /// What a spike does to the membrane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
 pub enum LifReset {
     /// `V = V_reset`.
     #[default]
@@ -144,6 +146,7 @@ impl LifConfig {
 /// A validated BrainPy-style `LIF` neuron in scalar type `S`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
 pub struct Lif<S> {
     /// `exp(-dt/tau)` (exact) or `dt/tau` (Euler).
     factor: S,
@@ -179,6 +182,11 @@ state_soa! {
 
 impl<S: Scalar> Neuron<S> for Lif<S> {
     type State = LifState<S>;
+
+    #[inline]
+    fn membrane(state: &Self::State) -> S {
+        state.v
+    }
 
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
         LifState {

@@ -3,6 +3,7 @@
 /// What happens to the membrane after a spike (snnTorch's `reset_mechanism`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
 pub enum Reset {
     /// Subtract the threshold (snnTorch's default).
     #[default]

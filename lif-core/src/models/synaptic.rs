@@ -67,6 +67,7 @@ impl SynapticConfig {
 /// A validated `Synaptic` neuron in scalar type `S`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
 pub struct Synaptic<S> {
     alpha: S,
     beta: S,
@@ -102,6 +103,11 @@ state_soa! {
 
 impl<S: Scalar> Neuron<S> for Synaptic<S> {
     type State = SynapticState<S>;
+
+    #[inline]
+    fn membrane(state: &Self::State) -> S {
+        state.mem
+    }
 
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
         SynapticState {

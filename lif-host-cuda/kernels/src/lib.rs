@@ -1,0 +1,212 @@
+//! lif-core's per-neuron step as CUDA kernels. No math lives here: every kernel calls
+//! `Neuron::step` (and `Stimulus::value` for generated input) from lif-core, compiled for
+//! nvptx64 from the same source the CPU and the firmware run.
+//!
+//! Built on stable Rust with `RUSTC_BOOTSTRAP=1` (see `lif-host-cuda/build.rs`): the
+//! `ptx-kernel` ABI, the nvptx intrinsics and inline PTX are still feature-gated, and `core`
+//! for nvptx64 is not shipped prebuilt, so it is built from source (`-Zbuild-std=core`).
+//!
+//! Kernel shapes, for every model and scalar (`<model>_<scalar>_<shape>`):
+//! - `step`: one step of every neuron; state in device memory (one struct per neuron), one
+//!   input row, one row of packed spikes (a warp vote packs 32 neurons into a word).
+//! - `run`: T steps; each thread keeps its neuron's state in registers, reads its input
+//!   column of a row-major (T, N) array, writes packed spikes per step, and optionally records
+//!   its membrane in slot `record[i]` (negative: not recorded).
+//! - `run_gen`: like `run` with input generated on the device from a `Stimulus` and each
+//!   neuron's input stream.
+#![no_std]
+#![feature(abi_ptx, stdarch_nvptx, asm_experimental_arch)]
+
+use core::arch::nvptx;
+
+use lif_core::{
+    Extended, I16F16, Lapicque, Leaky, Lif, Neuron, RngState, Scalar, Stimulus, Synaptic,
+};
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    // SAFETY: trap aborts the kernel; nothing in lif-core's step code panics.
+    unsafe { nvptx::trap() }
+}
+
+/// This thread's global index.
+#[inline(always)]
+fn global_index() -> usize {
+    // SAFETY: reading the special registers has no preconditions.
+    unsafe { (nvptx::_block_idx_x() * nvptx::_block_dim_x() + nvptx::_thread_idx_x()) as usize }
+}
+
+/// The bits of `pred` across the warp, lane k in bit k (every lane must call it).
+#[inline(always)]
+fn ballot(pred: bool) -> u32 {
+    let word: u32;
+    // SAFETY: vote.sync over the full warp; the launch uses blocks of a multiple of 32
+    // threads and every lane reaches every call.
+    unsafe {
+        core::arch::asm!(
+            "{{ .reg .pred p; setp.ne.u32 p, {v}, 0; vote.sync.ballot.b32 {w}, p, 0xffffffff; }}",
+            v = in(reg32) pred as u32,
+            w = out(reg32) word,
+        );
+    }
+    word
+}
+
+/// One step of neuron `i`; inactive lanes only vote.
+#[inline(always)]
+unsafe fn step_one<S: Scalar, M: Neuron<S>>(
+    model: *const M,
+    states: *mut M::State,
+    input: *const S,
+    spikes: *mut u32,
+    n: u32,
+) {
+    let i = global_index();
+    let mut spiked = false;
+    if i < n as usize {
+        // SAFETY: i < n; the host sized every buffer for n neurons.
+        unsafe {
+            let mut s = *states.add(i);
+            spiked = (*model).step(&mut s, *input.add(i));
+            *states.add(i) = s;
+        }
+    }
+    let word = ballot(spiked);
+    if i % 32 == 0 && i < n as usize {
+        // SAFETY: the spike row has ceil(n / 32) words.
+        unsafe { *spikes.add(i / 32) = word };
+    }
+}
+
+/// `steps` steps of neuron `i` with input from `input(t)`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_one<S: Scalar, M: Neuron<S>>(
+    model: *const M,
+    states: *mut M::State,
+    n: u32,
+    steps: u32,
+    spikes: *mut u32,
+    record: *const i32,
+    recorded: u32,
+    trace: *mut S,
+    mut input: impl FnMut(usize, usize) -> S,
+) {
+    let i = global_index();
+    let active = i < n as usize;
+    let words = (n as usize).div_ceil(32);
+    // SAFETY (all blocks): i < n where dereferenced; buffers were sized by the host for n
+    // neurons, steps rows of `words` spike words and steps rows of `recorded` traces.
+    let mut state = if active { Some(unsafe { *states.add(i) }) } else { None };
+    let slot = if active && !record.is_null() { unsafe { *record.add(i) } } else { -1 };
+    let model = unsafe { &*model };
+    for t in 0..steps as usize {
+        let spiked = match state.as_mut() {
+            Some(s) => {
+                let x = input(t, i);
+                let spiked = model.step(s, x);
+                if slot >= 0 && (slot as u32) < recorded {
+                    unsafe { *trace.add(t * recorded as usize + slot as usize) = M::membrane(s) };
+                }
+                spiked
+            }
+            None => false,
+        };
+        let word = ballot(spiked);
+        if active && i % 32 == 0 {
+            unsafe { *spikes.add(t * words + i / 32) = word };
+        }
+    }
+    if let Some(s) = state {
+        unsafe { *states.add(i) = s };
+    }
+}
+
+macro_rules! kernels {
+    ($($step:ident, $run:ident, $run_gen:ident: $M:ty, $S:ty;)+) => {$(
+        /// One step of every neuron (see the crate docs).
+        ///
+        /// # Safety
+        /// Launched by lif-host-cuda with buffers sized for `n` neurons.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "ptx-kernel" fn $step(
+            model: *const $M,
+            states: *mut <$M as Neuron<$S>>::State,
+            input: *const $S,
+            spikes: *mut u32,
+            n: u32,
+        ) {
+            unsafe { step_one::<$S, $M>(model, states, input, spikes, n) }
+        }
+
+        /// `steps` steps with input rows from a (steps, n) array (see the crate docs).
+        ///
+        /// # Safety
+        /// Launched by lif-host-cuda with buffers sized for `n` neurons and `steps` steps.
+        #[unsafe(no_mangle)]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe extern "ptx-kernel" fn $run(
+            model: *const $M,
+            states: *mut <$M as Neuron<$S>>::State,
+            input: *const $S,
+            n: u32,
+            steps: u32,
+            spikes: *mut u32,
+            record: *const i32,
+            recorded: u32,
+            trace: *mut $S,
+        ) {
+            let row = n as usize;
+            unsafe {
+                run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, |t, i| {
+                    *input.add(t * row + i)
+                })
+            }
+        }
+
+        /// `steps` steps with input generated on the device (see the crate docs).
+        ///
+        /// # Safety
+        /// Launched by lif-host-cuda with buffers sized for `n` neurons and `steps` steps.
+        #[unsafe(no_mangle)]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe extern "ptx-kernel" fn $run_gen(
+            model: *const $M,
+            states: *mut <$M as Neuron<$S>>::State,
+            stimulus: *const Stimulus<$S>,
+            streams: *mut RngState,
+            t0: u64,
+            n: u32,
+            steps: u32,
+            spikes: *mut u32,
+            record: *const i32,
+            recorded: u32,
+            trace: *mut $S,
+        ) {
+            let i = global_index();
+            let mut stream = if i < n as usize { unsafe { *streams.add(i) } } else { RngState::default() };
+            let stim = unsafe { *stimulus };
+            unsafe {
+                run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, |t, _| {
+                    stim.value(t0 + t as u64, &mut stream)
+                })
+            };
+            if i < n as usize {
+                unsafe { *streams.add(i) = stream };
+            }
+        }
+    )+};
+}
+
+kernels! {
+    leaky_f32_step, leaky_f32_run, leaky_f32_run_gen: Leaky<f32>, f32;
+    leaky_i16f16_step, leaky_i16f16_run, leaky_i16f16_run_gen: Leaky<I16F16>, I16F16;
+    lapicque_f32_step, lapicque_f32_run, lapicque_f32_run_gen: Lapicque<f32>, f32;
+    lapicque_i16f16_step, lapicque_i16f16_run, lapicque_i16f16_run_gen: Lapicque<I16F16>, I16F16;
+    synaptic_f32_step, synaptic_f32_run, synaptic_f32_run_gen: Synaptic<f32>, f32;
+    synaptic_i16f16_step, synaptic_i16f16_run, synaptic_i16f16_run_gen: Synaptic<I16F16>, I16F16;
+    lif_f32_step, lif_f32_run, lif_f32_run_gen: Lif<f32>, f32;
+    lif_i16f16_step, lif_i16f16_run, lif_i16f16_run_gen: Lif<I16F16>, I16F16;
+    extended_f32_step, extended_f32_run, extended_f32_run_gen: Extended<f32>, f32;
+    extended_i16f16_step, extended_i16f16_run, extended_i16f16_run_gen: Extended<I16F16>, I16F16;
+}
