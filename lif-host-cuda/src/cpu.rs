@@ -1,0 +1,129 @@
+//! The CPU backend: lif-core's population loop on every core (rayon). The population is cut
+//! into blocks of whole tiles; each block runs through all requested steps while its state
+//! stays in cache, reading its columns of the input in place.
+
+use lif_core::population::{self, Generated, Rows, Shared};
+use lif_core::{AosSlices, Neuron, RngState, Scalar, Stimulus};
+use rayon::prelude::*;
+
+use crate::SimError;
+
+/// Neurons per parallel block: a multiple of lif-core's tile (and of 32, so blocks own whole
+/// spike words).
+pub(crate) fn block_size(n: usize) -> usize {
+    let tile = population::TILE;
+    let threads = rayon::current_num_threads().max(1);
+    // About 4 blocks per thread for balance, at least one tile.
+    let per = n.div_ceil(threads * 4).div_ceil(tile).max(1);
+    per * tile
+}
+
+/// Input of a CPU run.
+pub(crate) enum CpuInput<'a, S> {
+    /// Row-major (steps, n).
+    Rows(&'a [S]),
+    /// Generated from `stimulus` at global steps `t0..`.
+    Generated { stimulus: Stimulus<S>, t0: u64, streams: &'a mut [RngState] },
+}
+
+/// Runs `steps` steps of every neuron; returns packed spikes, row-major (steps, words).
+/// Membranes of neurons `record[k]` go to `trace[t * record.len() + k]`.
+pub(crate) fn run<S, M>(
+    model: &M,
+    states: &mut [M::State],
+    input: CpuInput<'_, S>,
+    steps: usize,
+    record: &[usize],
+    trace: &mut [S],
+) -> Result<Vec<u32>, SimError>
+where
+    S: Scalar,
+    M: Neuron<S> + Sync,
+    M::State: Send,
+{
+    let n = states.len();
+    let words = n.div_ceil(32);
+    let block = block_size(n);
+    let nblocks = n.div_ceil(block);
+    let (rows, generated, stream_chunks): (Option<&[S]>, Option<(Stimulus<S>, u64)>, Vec<Option<&mut [RngState]>>) =
+        match input {
+            CpuInput::Rows(data) => {
+                if data.len() != steps * n {
+                    return Err(SimError::Shape {
+                        what: "input (steps x neurons)",
+                        expected: steps * n,
+                        actual: data.len(),
+                    });
+                }
+                (Some(data), None, (0..nblocks).map(|_| None).collect())
+            }
+            CpuInput::Generated { stimulus, t0, streams } => {
+                (None, Some((stimulus, t0)), streams.chunks_mut(block).map(Some).collect())
+            }
+        };
+    // Each block fills its own (steps, block words) spike buffer; merged below.
+    let mut block_spikes: Vec<Vec<u32>> = vec![Vec::new(); nblocks];
+    let recorded_per_block: Vec<Vec<(usize, usize)>> = (0..nblocks)
+        .map(|b| {
+            record
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| **i / block == b)
+                .map(|(k, i)| (k, i - b * block))
+                .collect()
+        })
+        .collect();
+    let traces: Vec<Vec<(usize, usize, S)>> = states
+        .par_chunks_mut(block)
+        .zip(block_spikes.par_iter_mut())
+        .zip(stream_chunks.into_par_iter())
+        .enumerate()
+        .map(|(b, ((chunk, out), streams))| -> Result<Vec<(usize, usize, S)>, SimError> {
+            let m = chunk.len();
+            let offset = b * block;
+            *out = vec![0u32; steps * m.div_ceil(32)];
+            let mut view = AosSlices(chunk);
+            let probes = &recorded_per_block[b];
+            let mut samples = Vec::with_capacity(probes.len() * steps);
+            // With probes the block advances one step at a time (the same bits: time can be
+            // split anywhere); without, in one call.
+            let (calls, per_call) = if probes.is_empty() { (1, steps) } else { (steps, 1) };
+            let mut streams = streams;
+            for c in 0..calls {
+                let t = c * per_call;
+                let spikes = &mut out[t * m.div_ceil(32)..(t + per_call) * m.div_ceil(32)];
+                match (rows, generated, streams.as_deref_mut()) {
+                    (Some(data), _, _) => {
+                        let data = &data[t * n..(t + per_call) * n];
+                        let mut source = Rows { data, stride: n, offset };
+                        population::run_from(&Shared(model), &mut view, &mut source, per_call, spikes)?;
+                    }
+                    (None, Some((stimulus, t0)), Some(streams)) => {
+                        let mut source = Generated { stimulus, t0: t0 + t as u64, streams };
+                        population::run_from(&Shared(model), &mut view, &mut source, per_call, spikes)?;
+                    }
+                    _ => return Err(SimError::Shape { what: "input streams", expected: m, actual: 0 }),
+                }
+                for &(k, local) in probes {
+                    samples.push((t, k, M::membrane(&view.0[local])));
+                }
+            }
+            Ok(samples)
+        })
+        .collect::<Result<_, _>>()?;
+    for samples in traces {
+        for (t, k, v) in samples {
+            trace[t * record.len() + k] = v;
+        }
+    }
+    // Merge: block b owns words [b * block / 32, ...) of every row.
+    let mut spikes = vec![0u32; steps * words];
+    for (b, out) in block_spikes.iter().enumerate() {
+        let bw = out.len() / steps.max(1);
+        let first = b * block / 32;
+        for t in 0..steps {
+            spikes[t * words + first..t * words + first + bw].copy_from_slice(&out[t * bw..(t + 1) * bw]);
+        }
+    }
+    Ok(spikes)
+}

@@ -1,0 +1,245 @@
+//! The host simulator of lif: one population of one lif-core model, stepped on a
+//! multi-threaded CPU backend or on an NVIDIA GPU (feature `cuda`), with the same bits on
+//! both because both run lif-core's `Neuron::step`.
+//!
+//! ```
+//! use lif_core::LeakyConfig;
+//! use lif_host_cuda::{Backend, Input, Simulator};
+//!
+//! let model = LeakyConfig::default().build::<f32>()?;
+//! let mut sim = Simulator::new(model, 1000, 42, Backend::Auto)?;
+//! let out = sim.run(Input::Constant(0.3), 100, &[0, 1])?;
+//! assert_eq!(out.spikes.len(), 100 * 1000usize.div_ceil(32));
+//! assert_eq!(out.counts.iter().sum::<u32>(), out.spike_total());
+//! assert_eq!(out.trace.len(), 100 * 2);
+//! # Ok::<(), lif_host_cuda::SimError>(())
+//! ```
+
+mod cpu;
+#[cfg(feature = "cuda")]
+mod cuda;
+mod error;
+
+pub use error::SimError;
+use lif_core::input::input_stream;
+use lif_core::{Neuron, RngState, Scalar, Stimulus};
+
+/// Which backend runs the neurons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// Every CPU core (rayon).
+    Cpu,
+    /// The first CUDA device; an error if there is none.
+    Cuda,
+    /// CUDA when a device is present, else the CPU (and [`Simulator::note`] says why).
+    #[default]
+    Auto,
+}
+
+/// The input of a run.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a, S> {
+    /// A host array, row-major (steps, neurons).
+    Array(&'a [S]),
+    /// The same value for every neuron and step.
+    Constant(S),
+    /// `before` until global step `at`, then `after`.
+    Step {
+        /// Value before `at`.
+        before: S,
+        /// Value from `at` on.
+        after: S,
+        /// First global step of `after`.
+        at: u64,
+    },
+    /// Poisson spikes of `amplitude` with probability `p` per step, from each neuron's own
+    /// input stream.
+    Poisson {
+        /// Probability per step.
+        p: S,
+        /// Value of an input spike.
+        amplitude: S,
+    },
+}
+
+impl<S: Scalar> Input<'_, S> {
+    fn stimulus(&self) -> Option<Stimulus<S>> {
+        match *self {
+            Input::Array(_) => None,
+            Input::Constant(v) => Some(Stimulus::Constant(v)),
+            Input::Step { before, after, at } => Some(Stimulus::Step { before, after, at }),
+            Input::Poisson { p, amplitude } => Some(Stimulus::Poisson { p, amplitude }),
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutput<S> {
+    /// Packed spikes, row-major (steps, ceil(n / 32)): bit `i % 32` of word `i / 32`.
+    pub spikes: Vec<u32>,
+    /// Spikes per neuron over the run.
+    pub counts: Vec<u32>,
+    /// Membranes of the recorded neurons, row-major (steps, recorded).
+    pub trace: Vec<S>,
+}
+
+impl<S> RunOutput<S> {
+    /// Total number of spikes.
+    pub fn spike_total(&self) -> u32 {
+        self.spikes.iter().map(|w| w.count_ones()).sum()
+    }
+}
+
+/// The backend a simulator actually runs on.
+#[derive(Debug)]
+enum Engine<S: Scalar, M: Neuron<S>> {
+    Cpu,
+    #[cfg(feature = "cuda")]
+    Cuda(Box<cuda::CudaEngine<S, M>>),
+    #[allow(dead_code)]
+    Never(std::marker::PhantomData<(S, M)>),
+}
+
+/// `n` neurons of model `M` in scalar `S`.
+#[derive(Debug)]
+pub struct Simulator<S: Scalar, M: Neuron<S>> {
+    model: M,
+    states: Vec<M::State>,
+    streams: Vec<RngState>,
+    step: u64,
+    engine: Engine<S, M>,
+    note: Option<String>,
+}
+
+impl<S, M> Simulator<S, M>
+where
+    S: Scalar,
+    M: Neuron<S> + Sync + Copy + 'static,
+    M::State: Send + Sync + 'static,
+{
+    /// `n` neurons in their initial state under `seed` (neuron `i` uses model stream `i` and
+    /// input stream `i`), on `backend`.
+    pub fn new(model: M, n: usize, seed: u64, backend: Backend) -> Result<Self, SimError> {
+        if n == 0 || n > u32::MAX as usize {
+            return Err(SimError::Shape { what: "neurons", expected: 1, actual: n });
+        }
+        let states: Vec<M::State> = (0..n as u64).map(|i| model.initial_state(seed, i)).collect();
+        let streams: Vec<RngState> = (0..n as u64).map(|i| input_stream(seed, i)).collect();
+        let (engine, note) = match backend {
+            Backend::Cpu => (Engine::Cpu, None),
+            Backend::Cuda => (Self::cuda_engine(&model, &states, &streams)?, None),
+            Backend::Auto => match Self::cuda_engine(&model, &states, &streams) {
+                Ok(engine) => (engine, None),
+                Err(e) => (Engine::Cpu, Some(format!("running on the CPU: {e}"))),
+            },
+        };
+        Ok(Self { model, states, streams, step: 0, engine, note })
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_engine(model: &M, states: &[M::State], streams: &[RngState]) -> Result<Engine<S, M>, SimError> {
+        Ok(Engine::Cuda(Box::new(cuda::CudaEngine::new(model, states, streams)?)))
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    fn cuda_engine(_: &M, _: &[M::State], _: &[RngState]) -> Result<Engine<S, M>, SimError> {
+        Err(SimError::NoDevice("lif-host-cuda was built without the `cuda` feature".into()))
+    }
+
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Always false: a simulator has at least one neuron.
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+
+    /// `"cpu"` or `"cuda"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.engine {
+            Engine::Cpu | Engine::Never(_) => "cpu",
+            #[cfg(feature = "cuda")]
+            Engine::Cuda(_) => "cuda",
+        }
+    }
+
+    /// Why `Backend::Auto` fell back to the CPU, if it did.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
+    /// Global steps run so far.
+    pub fn steps_done(&self) -> u64 {
+        self.step
+    }
+
+    /// The model.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// Every neuron's state (copied back from the device on the CUDA backend).
+    pub fn states(&mut self) -> Result<&[M::State], SimError> {
+        match &mut self.engine {
+            Engine::Cpu | Engine::Never(_) => {}
+            #[cfg(feature = "cuda")]
+            Engine::Cuda(engine) => engine.read_states(&mut self.states)?,
+        }
+        Ok(&self.states)
+    }
+
+    /// Runs `steps` steps; records the membranes of neurons `record`.
+    pub fn run(&mut self, input: Input<'_, S>, steps: usize, record: &[usize]) -> Result<RunOutput<S>, SimError> {
+        let n = self.states.len();
+        if let Some(&bad) = record.iter().find(|&&i| i >= n) {
+            return Err(SimError::Shape { what: "recorded neuron index", expected: n, actual: bad });
+        }
+        if let Input::Array(data) = input {
+            if data.len() != steps * n {
+                return Err(SimError::Shape { what: "input (steps x neurons)", expected: steps * n, actual: data.len() });
+            }
+        }
+        let stimulus = input.stimulus();
+        if let Some(s) = &stimulus {
+            s.check()?;
+        }
+        let mut trace = vec![S::ZERO; steps * record.len()];
+        let spikes = match &mut self.engine {
+            Engine::Cpu | Engine::Never(_) => {
+                let cpu_input = match (input, stimulus) {
+                    (Input::Array(data), _) => cpu::CpuInput::Rows(data),
+                    (_, Some(stimulus)) => cpu::CpuInput::Generated { stimulus, t0: self.step, streams: &mut self.streams },
+                    (_, None) => return Err(SimError::Shape { what: "input", expected: 1, actual: 0 }),
+                };
+                cpu::run(&self.model, &mut self.states, cpu_input, steps, record, &mut trace)?
+            }
+            #[cfg(feature = "cuda")]
+            Engine::Cuda(engine) => match (input, stimulus) {
+                (Input::Array(data), _) => engine.run_rows(data, steps, record, &mut trace)?,
+                (_, Some(stimulus)) => engine.run_generated(stimulus, self.step, steps, record, &mut trace)?,
+                (_, None) => return Err(SimError::Shape { what: "input", expected: 1, actual: 0 }),
+            },
+        };
+        self.step += steps as u64;
+        let words = n.div_ceil(32);
+        let mut counts = vec![0u32; n];
+        for row in spikes.chunks(words.max(1)) {
+            for (w, &word) in row.iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    counts[w * 32 + bits.trailing_zeros() as usize] += 1;
+                    bits &= bits - 1;
+                }
+            }
+        }
+        Ok(RunOutput { spikes, counts, trace })
+    }
+
+    /// One step with one input value per neuron; returns the packed spikes.
+    pub fn step(&mut self, input: &[S]) -> Result<Vec<u32>, SimError> {
+        Ok(self.run(Input::Array(input), 1, &[])?.spikes)
+    }
+}
