@@ -23,7 +23,11 @@ pub(crate) enum CpuInput<'a, S> {
     /// Row-major (steps, n).
     Rows(&'a [S]),
     /// Generated from `stimulus` at global steps `t0..`.
-    Generated { stimulus: Stimulus<S>, t0: u64, streams: &'a mut [RngState] },
+    Generated {
+        stimulus: Stimulus<S>,
+        t0: u64,
+        streams: &'a mut [RngState],
+    },
 }
 
 /// Runs `steps` steps of every neuron; returns packed spikes, row-major (steps, words).
@@ -45,22 +49,31 @@ where
     let words = n.div_ceil(32);
     let block = block_size(n);
     let nblocks = n.div_ceil(block);
-    let (rows, generated, stream_chunks): (Option<&[S]>, Option<(Stimulus<S>, u64)>, Vec<Option<&mut [RngState]>>) =
-        match input {
-            CpuInput::Rows(data) => {
-                if data.len() != steps * n {
-                    return Err(SimError::Shape {
-                        what: "input (steps x neurons)",
-                        expected: steps * n,
-                        actual: data.len(),
-                    });
-                }
-                (Some(data), None, (0..nblocks).map(|_| None).collect())
+    let (rows, generated, stream_chunks): (
+        Option<&[S]>,
+        Option<(Stimulus<S>, u64)>,
+        Vec<Option<&mut [RngState]>>,
+    ) = match input {
+        CpuInput::Rows(data) => {
+            if data.len() != steps * n {
+                return Err(SimError::Shape {
+                    what: "input (steps x neurons)",
+                    expected: steps * n,
+                    actual: data.len(),
+                });
             }
-            CpuInput::Generated { stimulus, t0, streams } => {
-                (None, Some((stimulus, t0)), streams.chunks_mut(block).map(Some).collect())
-            }
-        };
+            (Some(data), None, (0..nblocks).map(|_| None).collect())
+        }
+        CpuInput::Generated {
+            stimulus,
+            t0,
+            streams,
+        } => (
+            None,
+            Some((stimulus, t0)),
+            streams.chunks_mut(block).map(Some).collect(),
+        ),
+    };
     // Each block fills its own (steps, block words) spike buffer; merged below.
     let mut block_spikes: Vec<Vec<u32>> = vec![Vec::new(); nblocks];
     let recorded_per_block: Vec<Vec<(usize, usize)>> = (0..nblocks)
@@ -78,38 +91,70 @@ where
         .zip(block_spikes.par_iter_mut())
         .zip(stream_chunks.into_par_iter())
         .enumerate()
-        .map(|(b, ((chunk, out), streams))| -> Result<Vec<(usize, usize, S)>, SimError> {
-            let m = chunk.len();
-            let offset = b * block;
-            *out = vec![0u32; steps * m.div_ceil(32)];
-            let mut view = AosSlices(chunk);
-            let probes = &recorded_per_block[b];
-            let mut samples = Vec::with_capacity(probes.len() * steps);
-            // With probes the block advances one step at a time (the same bits: time can be
-            // split anywhere); without, in one call.
-            let (calls, per_call) = if probes.is_empty() { (1, steps) } else { (steps, 1) };
-            let mut streams = streams;
-            for c in 0..calls {
-                let t = c * per_call;
-                let spikes = &mut out[t * m.div_ceil(32)..(t + per_call) * m.div_ceil(32)];
-                match (rows, generated, streams.as_deref_mut()) {
-                    (Some(data), _, _) => {
-                        let data = &data[t * n..(t + per_call) * n];
-                        let mut source = Rows { data, stride: n, offset };
-                        population::run_from(&Shared(model), &mut view, &mut source, per_call, spikes)?;
+        .map(
+            |(b, ((chunk, out), streams))| -> Result<Vec<(usize, usize, S)>, SimError> {
+                let m = chunk.len();
+                let offset = b * block;
+                *out = vec![0u32; steps * m.div_ceil(32)];
+                let mut view = AosSlices(chunk);
+                let probes = &recorded_per_block[b];
+                let mut samples = Vec::with_capacity(probes.len() * steps);
+                // With probes the block advances one step at a time (the same bits: time can be
+                // split anywhere); without, in one call.
+                let (calls, per_call) = if probes.is_empty() {
+                    (1, steps)
+                } else {
+                    (steps, 1)
+                };
+                let mut streams = streams;
+                for c in 0..calls {
+                    let t = c * per_call;
+                    let spikes = &mut out[t * m.div_ceil(32)..(t + per_call) * m.div_ceil(32)];
+                    match (rows, generated, streams.as_deref_mut()) {
+                        (Some(data), _, _) => {
+                            let data = &data[t * n..(t + per_call) * n];
+                            let mut source = Rows {
+                                data,
+                                stride: n,
+                                offset,
+                            };
+                            population::run_from(
+                                &Shared(model),
+                                &mut view,
+                                &mut source,
+                                per_call,
+                                spikes,
+                            )?;
+                        }
+                        (None, Some((stimulus, t0)), Some(streams)) => {
+                            let mut source = Generated {
+                                stimulus,
+                                t0: t0 + t as u64,
+                                streams,
+                            };
+                            population::run_from(
+                                &Shared(model),
+                                &mut view,
+                                &mut source,
+                                per_call,
+                                spikes,
+                            )?;
+                        }
+                        _ => {
+                            return Err(SimError::Shape {
+                                what: "input streams",
+                                expected: m,
+                                actual: 0,
+                            });
+                        }
                     }
-                    (None, Some((stimulus, t0)), Some(streams)) => {
-                        let mut source = Generated { stimulus, t0: t0 + t as u64, streams };
-                        population::run_from(&Shared(model), &mut view, &mut source, per_call, spikes)?;
+                    for &(k, local) in probes {
+                        samples.push((t, k, M::membrane(&view.0[local])));
                     }
-                    _ => return Err(SimError::Shape { what: "input streams", expected: m, actual: 0 }),
                 }
-                for &(k, local) in probes {
-                    samples.push((t, k, M::membrane(&view.0[local])));
-                }
-            }
-            Ok(samples)
-        })
+                Ok(samples)
+            },
+        )
         .collect::<Result<_, _>>()?;
     for samples in traces {
         for (t, k, v) in samples {
@@ -122,7 +167,8 @@ where
         let bw = out.len() / steps.max(1);
         let first = b * block / 32;
         for t in 0..steps {
-            spikes[t * words + first..t * words + first + bw].copy_from_slice(&out[t * bw..(t + 1) * bw]);
+            spikes[t * words + first..t * words + first + bw]
+                .copy_from_slice(&out[t * bw..(t + 1) * bw]);
         }
     }
     Ok(spikes)

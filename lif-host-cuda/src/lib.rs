@@ -93,7 +93,10 @@ impl<S> RunOutput<S> {
 
 /// The backend a simulator actually runs on.
 #[derive(Debug)]
-enum Engine<S: Scalar, M: Neuron<S>> {
+enum Engine<S: Scalar, M: Neuron<S> + Copy + 'static>
+where
+    M::State: 'static,
+{
     Cpu,
     #[cfg(feature = "cuda")]
     Cuda(Box<cuda::CudaEngine<S, M>>),
@@ -103,7 +106,10 @@ enum Engine<S: Scalar, M: Neuron<S>> {
 
 /// `n` neurons of model `M` in scalar `S`.
 #[derive(Debug)]
-pub struct Simulator<S: Scalar, M: Neuron<S>> {
+pub struct Simulator<S: Scalar, M: Neuron<S> + Copy + 'static>
+where
+    M::State: 'static,
+{
     model: M,
     states: Vec<M::State>,
     streams: Vec<RngState>,
@@ -122,9 +128,15 @@ where
     /// input stream `i`), on `backend`.
     pub fn new(model: M, n: usize, seed: u64, backend: Backend) -> Result<Self, SimError> {
         if n == 0 || n > u32::MAX as usize {
-            return Err(SimError::Shape { what: "neurons", expected: 1, actual: n });
+            return Err(SimError::Shape {
+                what: "neurons",
+                expected: 1,
+                actual: n,
+            });
         }
-        let states: Vec<M::State> = (0..n as u64).map(|i| model.initial_state(seed, i)).collect();
+        let states: Vec<M::State> = (0..n as u64)
+            .map(|i| model.initial_state(seed, i))
+            .collect();
         let streams: Vec<RngState> = (0..n as u64).map(|i| input_stream(seed, i)).collect();
         let (engine, note) = match backend {
             Backend::Cpu => (Engine::Cpu, None),
@@ -134,17 +146,32 @@ where
                 Err(e) => (Engine::Cpu, Some(format!("running on the CPU: {e}"))),
             },
         };
-        Ok(Self { model, states, streams, step: 0, engine, note })
+        Ok(Self {
+            model,
+            states,
+            streams,
+            step: 0,
+            engine,
+            note,
+        })
     }
 
     #[cfg(feature = "cuda")]
-    fn cuda_engine(model: &M, states: &[M::State], streams: &[RngState]) -> Result<Engine<S, M>, SimError> {
-        Ok(Engine::Cuda(Box::new(cuda::CudaEngine::new(model, states, streams)?)))
+    fn cuda_engine(
+        model: &M,
+        states: &[M::State],
+        streams: &[RngState],
+    ) -> Result<Engine<S, M>, SimError> {
+        Ok(Engine::Cuda(Box::new(cuda::CudaEngine::new(
+            model, states, streams,
+        )?)))
     }
 
     #[cfg(not(feature = "cuda"))]
     fn cuda_engine(_: &M, _: &[M::State], _: &[RngState]) -> Result<Engine<S, M>, SimError> {
-        Err(SimError::NoDevice("lif-host-cuda was built without the `cuda` feature".into()))
+        Err(SimError::NoDevice(
+            "lif-host-cuda was built without the `cuda` feature".into(),
+        ))
     }
 
     /// Number of neurons.
@@ -192,14 +219,27 @@ where
     }
 
     /// Runs `steps` steps; records the membranes of neurons `record`.
-    pub fn run(&mut self, input: Input<'_, S>, steps: usize, record: &[usize]) -> Result<RunOutput<S>, SimError> {
+    pub fn run(
+        &mut self,
+        input: Input<'_, S>,
+        steps: usize,
+        record: &[usize],
+    ) -> Result<RunOutput<S>, SimError> {
         let n = self.states.len();
         if let Some(&bad) = record.iter().find(|&&i| i >= n) {
-            return Err(SimError::Shape { what: "recorded neuron index", expected: n, actual: bad });
+            return Err(SimError::Shape {
+                what: "recorded neuron index",
+                expected: n,
+                actual: bad,
+            });
         }
         if let Input::Array(data) = input {
             if data.len() != steps * n {
-                return Err(SimError::Shape { what: "input (steps x neurons)", expected: steps * n, actual: data.len() });
+                return Err(SimError::Shape {
+                    what: "input (steps x neurons)",
+                    expected: steps * n,
+                    actual: data.len(),
+                });
             }
         }
         let stimulus = input.stimulus();
@@ -211,16 +251,41 @@ where
             Engine::Cpu | Engine::Never(_) => {
                 let cpu_input = match (input, stimulus) {
                     (Input::Array(data), _) => cpu::CpuInput::Rows(data),
-                    (_, Some(stimulus)) => cpu::CpuInput::Generated { stimulus, t0: self.step, streams: &mut self.streams },
-                    (_, None) => return Err(SimError::Shape { what: "input", expected: 1, actual: 0 }),
+                    (_, Some(stimulus)) => cpu::CpuInput::Generated {
+                        stimulus,
+                        t0: self.step,
+                        streams: &mut self.streams,
+                    },
+                    (_, None) => {
+                        return Err(SimError::Shape {
+                            what: "input",
+                            expected: 1,
+                            actual: 0,
+                        });
+                    }
                 };
-                cpu::run(&self.model, &mut self.states, cpu_input, steps, record, &mut trace)?
+                cpu::run(
+                    &self.model,
+                    &mut self.states,
+                    cpu_input,
+                    steps,
+                    record,
+                    &mut trace,
+                )?
             }
             #[cfg(feature = "cuda")]
             Engine::Cuda(engine) => match (input, stimulus) {
                 (Input::Array(data), _) => engine.run_rows(data, steps, record, &mut trace)?,
-                (_, Some(stimulus)) => engine.run_generated(stimulus, self.step, steps, record, &mut trace)?,
-                (_, None) => return Err(SimError::Shape { what: "input", expected: 1, actual: 0 }),
+                (_, Some(stimulus)) => {
+                    engine.run_generated(stimulus, self.step, steps, record, &mut trace)?
+                }
+                (_, None) => {
+                    return Err(SimError::Shape {
+                        what: "input",
+                        expected: 1,
+                        actual: 0,
+                    });
+                }
             },
         };
         self.step += steps as u64;
@@ -235,7 +300,11 @@ where
                 }
             }
         }
-        Ok(RunOutput { spikes, counts, trace })
+        Ok(RunOutput {
+            spikes,
+            counts,
+            trace,
+        })
     }
 
     /// One step with one input value per neuron; returns the packed spikes.

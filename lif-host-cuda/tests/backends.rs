@@ -1,0 +1,99 @@
+//! Backend selection and its error paths, with no GPU (CI links the CUDA stub): asking for
+//! CUDA is a typed error, `Auto` falls back to the CPU and says why, and bad shapes are
+//! errors, never panics.
+
+use lif_core::{ExtendedConfig, LeakyConfig};
+use lif_host_cuda::{Backend, Input, SimError, Simulator};
+
+fn has_gpu() -> bool {
+    Simulator::new(
+        LeakyConfig::default().build::<f32>().unwrap(),
+        1,
+        0,
+        Backend::Cuda,
+    )
+    .is_ok()
+}
+
+#[test]
+fn cuda_without_a_device_is_a_typed_error_and_auto_falls_back() {
+    if has_gpu() {
+        eprintln!("SKIPPED: a CUDA device is present; the no-device path cannot be exercised");
+        return;
+    }
+    let model = LeakyConfig::default().build::<f32>().unwrap();
+    match Simulator::new(model, 10, 0, Backend::Cuda) {
+        Err(SimError::NoDevice(why)) => assert!(!why.is_empty()),
+        other => panic!("expected NoDevice, got {other:?}"),
+    }
+    let sim = Simulator::new(model, 10, 0, Backend::Auto).unwrap();
+    assert_eq!(sim.backend_name(), "cpu");
+    let note = sim.note().expect("Auto says why it runs on the CPU");
+    assert!(note.contains("CPU"), "{note}");
+    let sim = Simulator::new(model, 10, 0, Backend::Cpu).unwrap();
+    assert!(sim.note().is_none());
+}
+
+#[test]
+fn unsupported_scalar_on_cuda_is_named() {
+    // f64 has no kernels; the error names the combination (checked before any device).
+    let model = ExtendedConfig::default().build::<f64>().unwrap();
+    match Simulator::new(model, 10, 0, Backend::Cuda) {
+        Err(SimError::Unsupported {
+            backend,
+            model,
+            scalar,
+        }) => {
+            assert_eq!((backend, model, scalar), ("cuda", "Extended", "f64"));
+        }
+        #[cfg(not(feature = "cuda"))]
+        Err(SimError::NoDevice(_)) => {}
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_shapes_and_inputs_are_errors() {
+    let model = LeakyConfig::default().build::<f32>().unwrap();
+    assert!(matches!(
+        Simulator::new(model, 0, 0, Backend::Cpu),
+        Err(SimError::Shape { .. })
+    ));
+    let mut sim = Simulator::new(model, 10, 0, Backend::Cpu).unwrap();
+    assert!(matches!(
+        sim.run(Input::Array(&[0.0; 15]), 2, &[]),
+        Err(SimError::Shape {
+            expected: 20,
+            actual: 15,
+            ..
+        })
+    ));
+    assert!(matches!(
+        sim.run(Input::Constant(0.1), 2, &[10]),
+        Err(SimError::Shape { .. })
+    ));
+    let mut bad = vec![0.1f32; 20];
+    bad[13] = f32::NAN;
+    assert!(matches!(
+        sim.run(Input::Array(&bad), 2, &[]),
+        Err(SimError::Core(lif_core::Error::NonFinite { index: 13, .. }))
+    ));
+    assert!(matches!(
+        sim.run(
+            Input::Poisson {
+                p: 2.0,
+                amplitude: 1.0
+            },
+            2,
+            &[]
+        ),
+        Err(SimError::Core(lif_core::Error::Param { name: "p", .. }))
+    ));
+    assert_eq!(sim.steps_done(), 0, "failed runs do not advance time");
+    let e = SimError::Shape {
+        what: "input",
+        expected: 1,
+        actual: 2,
+    };
+    assert_eq!(e.to_string(), "input: expected 1, got 2");
+}
