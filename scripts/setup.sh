@@ -22,3 +22,27 @@ if ! command -v qemu-system-arm >/dev/null 2>&1; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends qemu-system-arm >/dev/null
 fi
+
+# ptxas (CUDA 12.9) from PyPI's nvidia-cuda-nvcc-cu12 wheel: validates the PTX kernels
+# without a GPU (lif-host-cuda/tests/ptx.rs).
+ptxas="target/tools/cuda-nvcc/bin/ptxas"
+if [ ! -x "$ptxas" ]; then
+    echo "setup: installing ptxas from the nvidia-cuda-nvcc-cu12 wheel" >&2
+    tmp=$(mktemp -d)
+    python3 -m pip download -q --no-deps --only-binary=:all: -d "$tmp" "nvidia-cuda-nvcc-cu12==12.9.86"
+    mkdir -p "$(dirname "$ptxas")"
+    python3 - "$tmp" "$ptxas" <<'PY'
+import glob, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    open(sys.argv[2], "wb").write(z.read("nvidia/cuda_nvcc/bin/ptxas"))
+PY
+    chmod +x "$ptxas"
+    rm -rf "$tmp"
+fi
+
+# A CUDA driver stub for building the `cuda` feature and running its no-device paths on
+# machines without CUDA.
+if [ ! -f target/cuda-stub/lib64/libcuda.so ]; then
+    scripts/cuda-stub.sh >/dev/null
+fi

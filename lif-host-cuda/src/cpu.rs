@@ -30,6 +30,14 @@ pub(crate) enum CpuInput<'a, S> {
     },
 }
 
+/// The input of a run, split for the parallel blocks: host rows, or a stimulus with its
+/// start step and one slice of input streams per block.
+type Split<'a, S> = (
+    Option<&'a [S]>,
+    Option<(Stimulus<S>, u64)>,
+    Vec<Option<&'a mut [RngState]>>,
+);
+
 /// Runs `steps` steps of every neuron; returns packed spikes, row-major (steps, words).
 /// Membranes of neurons `record[k]` go to `trace[t * record.len() + k]`.
 pub(crate) fn run<S, M>(
@@ -49,11 +57,7 @@ where
     let words = n.div_ceil(32);
     let block = block_size(n);
     let nblocks = n.div_ceil(block);
-    let (rows, generated, stream_chunks): (
-        Option<&[S]>,
-        Option<(Stimulus<S>, u64)>,
-        Vec<Option<&mut [RngState]>>,
-    ) = match input {
+    let (rows, generated, stream_chunks): Split<'_, S> = match input {
         CpuInput::Rows(data) => {
             if data.len() != steps * n {
                 return Err(SimError::Shape {

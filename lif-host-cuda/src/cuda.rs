@@ -52,7 +52,7 @@ pub(crate) fn cuda_error(e: CudaError) -> SimError {
 }
 
 /// The kernel name prefix of model `M` in scalar `S`, if lif-kernels has one.
-fn kernel_prefix<S: 'static, M: 'static>() -> Option<&'static str> {
+fn kernel_prefix<M: 'static>() -> Option<&'static str> {
     let m = TypeId::of::<M>();
     let table: [(TypeId, &str); 10] = [
         (TypeId::of::<Leaky<f32>>(), "leaky_f32"),
@@ -115,7 +115,7 @@ where
         states: &[M::State],
         streams: &[RngState],
     ) -> Result<Self, SimError> {
-        let prefix = kernel_prefix::<S, M>().ok_or(SimError::Unsupported {
+        let prefix = kernel_prefix::<M>().ok_or(SimError::Unsupported {
             backend: "cuda",
             model: model_name::<M>(),
             scalar: S::NAME,

@@ -20,6 +20,9 @@ mod cpu;
 mod cuda;
 mod error;
 
+/// The PTX of every kernel (lif-kernels built for nvptx64), as embedded in this crate.
+#[cfg(feature = "cuda")]
+pub use cuda::PTX;
 pub use error::SimError;
 use lif_core::input::input_stream;
 use lif_core::{Neuron, RngState, Scalar, Stimulus};
@@ -233,14 +236,14 @@ where
                 actual: bad,
             });
         }
-        if let Input::Array(data) = input {
-            if data.len() != steps * n {
-                return Err(SimError::Shape {
-                    what: "input (steps x neurons)",
-                    expected: steps * n,
-                    actual: data.len(),
-                });
-            }
+        if let Input::Array(data) = input
+            && data.len() != steps * n
+        {
+            return Err(SimError::Shape {
+                what: "input (steps x neurons)",
+                expected: steps * n,
+                actual: data.len(),
+            });
         }
         let stimulus = input.stimulus();
         if let Some(s) = &stimulus {

@@ -97,8 +97,16 @@ unsafe fn run_one<S: Scalar, M: Neuron<S>>(
     let words = (n as usize).div_ceil(32);
     // SAFETY (all blocks): i < n where dereferenced; buffers were sized by the host for n
     // neurons, steps rows of `words` spike words and steps rows of `recorded` traces.
-    let mut state = if active { Some(unsafe { *states.add(i) }) } else { None };
-    let slot = if active && !record.is_null() { unsafe { *record.add(i) } } else { -1 };
+    let mut state = if active {
+        Some(unsafe { *states.add(i) })
+    } else {
+        None
+    };
+    let slot = if active && !record.is_null() {
+        unsafe { *record.add(i) }
+    } else {
+        -1
+    };
     let model = unsafe { &*model };
     for t in 0..steps as usize {
         let spiked = match state.as_mut() {
