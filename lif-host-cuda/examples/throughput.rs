@@ -1,0 +1,217 @@
+//! Throughput of the host simulator: neuron-steps per second and bytes moved, per backend,
+//! model and scalar, for N in {1e4, 1e6, 1e7, 1e8} and T in {100, 1000} where memory and
+//! time allow, next to the machine's measured memory-copy bandwidth.
+//!
+//! ```text
+//! cargo run --release -p lif-host-cuda --example throughput            # default matrix
+//! cargo run --release -p lif-host-cuda --example throughput -- --quick # seconds
+//! cargo run --release -p lif-host-cuda --features cuda --example throughput -- --backend cuda
+//! ```
+//!
+//! "streamed" runs read their input from a host (T, N) array (reused chunk by chunk when the
+//! whole array would not fit); "generated" runs make a Poisson input on the backend. Bytes
+//! moved per neuron-step: the input value, one spike bit, and the state read and written
+//! once per call.
+
+use std::time::Instant;
+
+use lif_core::*;
+use lif_host_cuda::{Backend, Input, SimError, Simulator};
+use rayon::prelude::*;
+
+/// Largest input array the benchmark allocates, in bytes.
+const INPUT_BUDGET: usize = 2 << 30;
+/// Skip a configuration whose estimated time exceeds this many seconds (unless --full).
+const TIME_BUDGET: f64 = 20.0;
+
+struct Args {
+    quick: bool,
+    compare: bool,
+    full: bool,
+    backends: Vec<Backend>,
+    models: Vec<String>,
+}
+
+fn args() -> Args {
+    let mut a = Args { quick: false, compare: false, full: false, backends: vec![Backend::Cpu], models: Vec::new() };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => a.quick = true,
+            // The snnTorch comparison point: N = 1e6, T = 100 only.
+            "--compare" => a.compare = true,
+            "--full" => a.full = true,
+            "--backend" => {
+                a.backends = match it.next().as_deref() {
+                    Some("cpu") => vec![Backend::Cpu],
+                    Some("cuda") => vec![Backend::Cuda],
+                    Some("all") => vec![Backend::Cpu, Backend::Cuda],
+                    other => {
+                        eprintln!("--backend takes cpu, cuda or all, not {other:?}");
+                        std::process::exit(2)
+                    }
+                }
+            }
+            "--models" => a.models = it.next().unwrap_or_default().split(',').map(str::to_owned).collect(),
+            "--help" | "-h" => {
+                println!("throughput [--quick] [--compare] [--full] [--backend cpu|cuda|all] [--models leaky,lapicque,...]");
+                std::process::exit(0)
+            }
+            other => {
+                eprintln!("unknown argument {other}; see --help");
+                std::process::exit(2)
+            }
+        }
+    }
+    a
+}
+
+/// Multi-threaded copy of a large buffer: the bandwidth the CPU backend can hope for
+/// (bytes read + bytes written per second).
+fn copy_bandwidth() -> f64 {
+    let len = 1 << 28; // 1 GiB of u32
+    let src = vec![1u32; len];
+    let mut dst = vec![0u32; len];
+    let chunk = len / rayon::current_num_threads().max(1) / 8;
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        dst.par_chunks_mut(chunk).zip(src.par_chunks(chunk)).for_each(|(d, s)| d.copy_from_slice(s));
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    std::hint::black_box(&dst);
+    (2 * len * 4) as f64 / best
+}
+
+struct Row {
+    backend: &'static str,
+    model: &'static str,
+    scalar: &'static str,
+    input: &'static str,
+    n: usize,
+    t: usize,
+    seconds: f64,
+    bytes_per_step: f64,
+}
+
+fn bench<S, M>(
+    rows: &mut Vec<Row>,
+    backend: Backend,
+    model_name: &'static str,
+    model: M,
+    n: usize,
+    t: usize,
+    lo: f64,
+    hi: f64,
+    full: bool,
+) -> Result<(), SimError>
+where
+    S: Scalar,
+    M: Neuron<S> + Sync + Copy + 'static,
+    M::State: Send + Sync + 'static,
+{
+    let mut sim = Simulator::new(model, n, 1, backend)?;
+    if backend == Backend::Cuda && sim.backend_name() != "cuda" {
+        return Err(SimError::NoDevice("no CUDA device".into()));
+    }
+    let backend_name = sim.backend_name();
+    // Warm-up and estimate: one short call.
+    let probe = 4.min(t);
+    let row: Vec<S> = (0..n).map(|i| S::from_f64(lo + (hi - lo) * ((i * 7919) % 1000) as f64 / 1000.0).unwrap()).collect();
+    let warm: Vec<S> = row.iter().copied().cycle().take(probe * n).collect();
+    let t0 = Instant::now();
+    sim.run(Input::Array(&warm), probe, &[])?;
+    let est = t0.elapsed().as_secs_f64() / probe as f64 * t as f64 * 2.0;
+    if !full && est > TIME_BUDGET {
+        println!("{backend_name:<5} {model_name:<15} {:<7} n={n:.0e} t={t}: skipped (about {est:.0} s; --full runs it)", S::NAME);
+        return Ok(());
+    }
+    let state_bytes = size_of::<M::State>() as f64;
+    // Streamed: (chunk, n) array, reused until t steps are done.
+    let chunk = (INPUT_BUDGET / (n * size_of::<S>())).clamp(1, t);
+    let input: Vec<S> = row.iter().copied().cycle().take(chunk * n).collect();
+    let start = Instant::now();
+    let mut done = 0;
+    while done < t {
+        let len = chunk.min(t - done);
+        std::hint::black_box(sim.run(Input::Array(&input[..len * n]), len, &[])?);
+        done += len;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let calls = t.div_ceil(chunk) as f64;
+    let per_step = size_of::<S>() as f64 + 1.0 / 8.0 + 2.0 * state_bytes * calls / t as f64;
+    rows.push(Row { backend: backend_name, model: model_name, scalar: S::NAME, input: "streamed", n, t, seconds, bytes_per_step: per_step });
+    // Generated on the backend.
+    let p = S::from_f64(0.2).unwrap();
+    let amplitude = S::from_f64(hi * 2.0).unwrap();
+    let start = Instant::now();
+    std::hint::black_box(sim.run(Input::Poisson { p, amplitude }, t, &[])?);
+    let seconds = start.elapsed().as_secs_f64();
+    let per_step = 1.0 / 8.0 + 2.0 * (state_bytes + 16.0) / t as f64;
+    rows.push(Row { backend: backend_name, model: model_name, scalar: S::NAME, input: "generated", n, t, seconds, bytes_per_step: per_step });
+    let last = &rows[rows.len() - 2..];
+    for r in last {
+        let rate = (r.n * r.t) as f64 / r.seconds;
+        println!(
+            "{:<5} {:<15} {:<7} {:<9} n={:.0e} t={:<5} {:>10.3e} neuron-steps/s {:>8.2} GB/s",
+            r.backend, r.model, r.scalar, r.input, r.n as f64, r.t, rate, rate * r.bytes_per_step / 1e9
+        );
+    }
+    Ok(())
+}
+
+fn main() {
+    let a = args();
+    let threads = rayon::current_num_threads();
+    let bw = copy_bandwidth();
+    println!("lif throughput: {threads} CPU threads; memory copy {:.2} GB/s (read + write)", bw / 1e9);
+    let sizes: &[usize] = if a.quick {
+        &[10_000, 100_000]
+    } else if a.compare {
+        &[1_000_000]
+    } else {
+        &[10_000, 1_000_000, 10_000_000, 100_000_000]
+    };
+    let steps: &[usize] = if a.quick || a.compare { &[100] } else { &[100, 1000] };
+    let want = |m: &str| a.models.is_empty() || a.models.iter().any(|x| x == m);
+    let mut rows = Vec::new();
+    for &backend in &a.backends {
+        for &n in sizes {
+            for &t in steps {
+                macro_rules! both {
+                    ($name:literal, $cfg:expr, $lo:expr, $hi:expr) => {
+                        if want($name) {
+                            for result in [
+                                bench::<f32, _>(&mut rows, backend, $name, ($cfg).build::<f32>().unwrap(), n, t, $lo, $hi, a.full),
+                                bench::<I16F16, _>(&mut rows, backend, $name, ($cfg).build::<I16F16>().unwrap(), n, t, $lo, $hi, a.full),
+                            ] {
+                                match result {
+                                    Ok(()) => {}
+                                    Err(SimError::NoDevice(why)) => {
+                                        println!("{backend:?}: skipped: {why}");
+                                        return;
+                                    }
+                                    Err(e) => println!("{backend:?} {} n={n} t={t}: {e}", $name),
+                                }
+                            }
+                        }
+                    };
+                }
+                both!("leaky", LeakyConfig::default(), 0.0, 0.3);
+                both!("lapicque", LapicqueConfig::default(), 0.0, 0.5);
+                both!("synaptic", SynapticConfig::default(), 0.0, 0.06);
+                both!("lif", LifConfig::default(), 10.0, 40.0);
+                both!("extended_det", ExtendedConfig::deterministic(), 0.5, 1.5);
+                both!("extended_stoch", ExtendedConfig::default(), 0.0, 1.0);
+            }
+        }
+    }
+    if let Some(best) = rows
+        .iter()
+        .filter(|r| r.model == "leaky" && r.scalar == "f32" && r.input == "streamed")
+        .map(|r| (r.n * r.t) as f64 / r.seconds * r.bytes_per_step)
+        .reduce(f64::max)
+    {
+        println!("leaky f32 streamed: best {:.2} GB/s = {:.0}% of the memory-copy bandwidth", best / 1e9, 100.0 * best / bw);
+    }
+}
