@@ -8,7 +8,7 @@ use crate::scalar::Scalar;
 ///
 /// `step` is the per-neuron update that the firmware, the CPU backend and the GPU kernels all
 /// call; it has no failure path (inputs are validated by the population functions).
-pub trait Neuron<S: Scalar> {
+pub trait Neuron<S: Scalar>: Clone {
     /// The state of one neuron, all of it (random stream included).
     type State: Copy + PartialEq + Debug;
 

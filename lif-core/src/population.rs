@@ -23,6 +23,10 @@ pub const TILE: usize = 2048;
 pub trait ParamSource<M> {
     /// `Some(n)` when the source holds exactly `n` per-neuron parameter sets.
     fn count(&self) -> Option<usize>;
+    /// The one parameter set of every neuron, when the source is shared.
+    fn shared(&self) -> Option<&M> {
+        None
+    }
     /// Parameters of neuron `i`.
     ///
     /// # Safety
@@ -42,6 +46,10 @@ impl<M> ParamSource<M> for Shared<'_, M> {
     #[inline]
     fn count(&self) -> Option<usize> {
         None
+    }
+    #[inline]
+    fn shared(&self) -> Option<&M> {
+        Some(self.0)
     }
     #[inline]
     unsafe fn at(&self, _i: usize) -> &M {
@@ -310,33 +318,58 @@ where
 {
     let n = check(params, state, steps, spikes)?;
     source.check(steps, n)?;
+    match params.shared() {
+        // One parameter set: a local copy the compiler can keep in registers and branch on
+        // once (its fields are loop-invariant), instead of re-reading it for every neuron.
+        Some(model) => {
+            let model = model.clone();
+            run_tiles(&Shared(&model), state, source, steps, spikes, n);
+        }
+        None => run_tiles(params, state, source, steps, spikes, n),
+    }
+    Ok(())
+}
+
+/// The loop of [`run_from`], after its checks.
+#[inline(always)]
+fn run_tiles<S, M, P, St, I, O>(
+    params: &P,
+    state: &mut St,
+    source: &mut I,
+    steps: usize,
+    spikes: &mut O,
+    n: usize,
+) where
+    S: Scalar,
+    M: Neuron<S>,
+    P: ParamSource<M>,
+    St: StateSlices<State = M::State> + ?Sized,
+    I: InputSource<S> + ?Sized,
+    O: SpikeSink + ?Sized,
+{
     for tile in (0..n).step_by(TILE) {
         let tile_end = (tile + TILE).min(n);
         for t in 0..steps {
             for start in (tile..tile_end).step_by(BLOCK) {
                 let count = (tile_end - start).min(BLOCK);
                 let mut bits = 0u32;
-                let mut mask = 1u32;
-                for i in start..start + count {
+                for j in 0..count {
+                    let i = start + j;
                     // SAFETY: i < n == state.len() == params.count() (when per-neuron), and
-                    // t < steps, i < n for the source; all checked above.
+                    // t < steps, i < n for the source; all checked by `run_from`.
                     unsafe {
                         let m = params.at(i);
                         let mut s = state.load(i);
                         let spiked = m.step(&mut s, source.get(t, i));
                         state.store(i, s);
-                        if spiked {
-                            bits |= mask;
-                        }
-                        mask <<= 1;
+                        bits |= (spiked as u32) << j;
                     }
                 }
-                // SAFETY: spikes holds `steps` rows of n neurons, checked by `check`.
+                // SAFETY: spikes holds `steps` rows of n neurons, checked by `run_from`.
                 unsafe { spikes.put(t, n, start / BLOCK, bits, count) };
             }
         }
     }
-    Ok(())
 }
 
 /// Sets every neuron to its initial state under `seed` (neuron `i` gets stream `i + offset`,

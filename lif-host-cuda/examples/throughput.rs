@@ -33,7 +33,13 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { quick: false, compare: false, full: false, backends: vec![Backend::Cpu], models: Vec::new() };
+    let mut a = Args {
+        quick: false,
+        compare: false,
+        full: false,
+        backends: vec![Backend::Cpu],
+        models: Vec::new(),
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -52,9 +58,18 @@ fn args() -> Args {
                     }
                 }
             }
-            "--models" => a.models = it.next().unwrap_or_default().split(',').map(str::to_owned).collect(),
+            "--models" => {
+                a.models = it
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect()
+            }
             "--help" | "-h" => {
-                println!("throughput [--quick] [--compare] [--full] [--backend cpu|cuda|all] [--models leaky,lapicque,...]");
+                println!(
+                    "throughput [--quick] [--compare] [--full] [--backend cpu|cuda|all] [--models leaky,lapicque,...]"
+                );
                 std::process::exit(0)
             }
             other => {
@@ -76,7 +91,9 @@ fn copy_bandwidth() -> f64 {
     let mut best = f64::MAX;
     for _ in 0..3 {
         let t = Instant::now();
-        dst.par_chunks_mut(chunk).zip(src.par_chunks(chunk)).for_each(|(d, s)| d.copy_from_slice(s));
+        dst.par_chunks_mut(chunk)
+            .zip(src.par_chunks(chunk))
+            .for_each(|(d, s)| d.copy_from_slice(s));
         best = best.min(t.elapsed().as_secs_f64());
     }
     std::hint::black_box(&dst);
@@ -117,13 +134,18 @@ where
     let backend_name = sim.backend_name();
     // Warm-up and estimate: one short call.
     let probe = 4.min(t);
-    let row: Vec<S> = (0..n).map(|i| S::from_f64(lo + (hi - lo) * ((i * 7919) % 1000) as f64 / 1000.0).unwrap()).collect();
+    let row: Vec<S> = (0..n)
+        .map(|i| S::from_f64(lo + (hi - lo) * ((i * 7919) % 1000) as f64 / 1000.0).unwrap())
+        .collect();
     let warm: Vec<S> = row.iter().copied().cycle().take(probe * n).collect();
     let t0 = Instant::now();
     sim.run(Input::Array(&warm), probe, &[])?;
     let est = t0.elapsed().as_secs_f64() / probe as f64 * t as f64 * 2.0;
     if !full && est > TIME_BUDGET {
-        println!("{backend_name:<5} {model_name:<15} {:<7} n={n:.0e} t={t}: skipped (about {est:.0} s; --full runs it)", S::NAME);
+        println!(
+            "{backend_name:<5} {model_name:<15} {:<7} n={n:.0e} t={t}: skipped (about {est:.0} s; --full runs it)",
+            S::NAME
+        );
         return Ok(());
     }
     let state_bytes = size_of::<M::State>() as f64;
@@ -140,7 +162,16 @@ where
     let seconds = start.elapsed().as_secs_f64();
     let calls = t.div_ceil(chunk) as f64;
     let per_step = size_of::<S>() as f64 + 1.0 / 8.0 + 2.0 * state_bytes * calls / t as f64;
-    rows.push(Row { backend: backend_name, model: model_name, scalar: S::NAME, input: "streamed", n, t, seconds, bytes_per_step: per_step });
+    rows.push(Row {
+        backend: backend_name,
+        model: model_name,
+        scalar: S::NAME,
+        input: "streamed",
+        n,
+        t,
+        seconds,
+        bytes_per_step: per_step,
+    });
     // Generated on the backend.
     let p = S::from_f64(0.2).unwrap();
     let amplitude = S::from_f64(hi * 2.0).unwrap();
@@ -148,13 +179,29 @@ where
     std::hint::black_box(sim.run(Input::Poisson { p, amplitude }, t, &[])?);
     let seconds = start.elapsed().as_secs_f64();
     let per_step = 1.0 / 8.0 + 2.0 * (state_bytes + 16.0) / t as f64;
-    rows.push(Row { backend: backend_name, model: model_name, scalar: S::NAME, input: "generated", n, t, seconds, bytes_per_step: per_step });
+    rows.push(Row {
+        backend: backend_name,
+        model: model_name,
+        scalar: S::NAME,
+        input: "generated",
+        n,
+        t,
+        seconds,
+        bytes_per_step: per_step,
+    });
     let last = &rows[rows.len() - 2..];
     for r in last {
         let rate = (r.n * r.t) as f64 / r.seconds;
         println!(
             "{:<5} {:<15} {:<7} {:<9} n={:.0e} t={:<5} {:>10.3e} neuron-steps/s {:>8.2} GB/s",
-            r.backend, r.model, r.scalar, r.input, r.n as f64, r.t, rate, rate * r.bytes_per_step / 1e9
+            r.backend,
+            r.model,
+            r.scalar,
+            r.input,
+            r.n as f64,
+            r.t,
+            rate,
+            rate * r.bytes_per_step / 1e9
         );
     }
     Ok(())
@@ -164,7 +211,10 @@ fn main() {
     let a = args();
     let threads = rayon::current_num_threads();
     let bw = copy_bandwidth();
-    println!("lif throughput: {threads} CPU threads; memory copy {:.2} GB/s (read + write)", bw / 1e9);
+    println!(
+        "lif throughput: {threads} CPU threads; memory copy {:.2} GB/s (read + write)",
+        bw / 1e9
+    );
     let sizes: &[usize] = if a.quick {
         &[10_000, 100_000]
     } else if a.compare {
@@ -172,7 +222,11 @@ fn main() {
     } else {
         &[10_000, 1_000_000, 10_000_000, 100_000_000]
     };
-    let steps: &[usize] = if a.quick || a.compare { &[100] } else { &[100, 1000] };
+    let steps: &[usize] = if a.quick || a.compare {
+        &[100]
+    } else {
+        &[100, 1000]
+    };
     let want = |m: &str| a.models.is_empty() || a.models.iter().any(|x| x == m);
     let mut rows = Vec::new();
     for &backend in &a.backends {
@@ -182,8 +236,28 @@ fn main() {
                     ($name:literal, $cfg:expr, $lo:expr, $hi:expr) => {
                         if want($name) {
                             for result in [
-                                bench::<f32, _>(&mut rows, backend, $name, ($cfg).build::<f32>().unwrap(), n, t, $lo, $hi, a.full),
-                                bench::<I16F16, _>(&mut rows, backend, $name, ($cfg).build::<I16F16>().unwrap(), n, t, $lo, $hi, a.full),
+                                bench::<f32, _>(
+                                    &mut rows,
+                                    backend,
+                                    $name,
+                                    ($cfg).build::<f32>().unwrap(),
+                                    n,
+                                    t,
+                                    $lo,
+                                    $hi,
+                                    a.full,
+                                ),
+                                bench::<I16F16, _>(
+                                    &mut rows,
+                                    backend,
+                                    $name,
+                                    ($cfg).build::<I16F16>().unwrap(),
+                                    n,
+                                    t,
+                                    $lo,
+                                    $hi,
+                                    a.full,
+                                ),
                             ] {
                                 match result {
                                     Ok(()) => {}
@@ -212,6 +286,10 @@ fn main() {
         .map(|r| (r.n * r.t) as f64 / r.seconds * r.bytes_per_step)
         .reduce(f64::max)
     {
-        println!("leaky f32 streamed: best {:.2} GB/s = {:.0}% of the memory-copy bandwidth", best / 1e9, 100.0 * best / bw);
+        println!(
+            "leaky f32 streamed: best {:.2} GB/s = {:.0}% of the memory-copy bandwidth",
+            best / 1e9,
+            100.0 * best / bw
+        );
     }
 }
