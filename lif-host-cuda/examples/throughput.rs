@@ -111,22 +111,36 @@ struct Row {
     bytes_per_step: f64,
 }
 
-fn bench<S, M>(
-    rows: &mut Vec<Row>,
+/// One configuration to measure: backend, population size, steps, input range.
+#[derive(Clone, Copy)]
+struct Case {
     backend: Backend,
-    model_name: &'static str,
-    model: M,
     n: usize,
     t: usize,
     lo: f64,
     hi: f64,
     full: bool,
+}
+
+fn bench<S, M>(
+    rows: &mut Vec<Row>,
+    case: Case,
+    model_name: &'static str,
+    model: M,
 ) -> Result<(), SimError>
 where
     S: Scalar,
     M: Neuron<S> + Sync + Copy + 'static,
     M::State: Send + Sync + 'static,
 {
+    let Case {
+        backend,
+        n,
+        t,
+        lo,
+        hi,
+        full,
+    } = case;
     let mut sim = Simulator::new(model, n, 1, backend)?;
     if backend == Backend::Cuda && sim.backend_name() != "cuda" {
         return Err(SimError::NoDevice("no CUDA device".into()));
