@@ -249,28 +249,26 @@ fn main() {
                 macro_rules! both {
                     ($name:literal, $cfg:expr, $lo:expr, $hi:expr) => {
                         if want($name) {
+                            let case = Case {
+                                backend,
+                                n,
+                                t,
+                                lo: $lo,
+                                hi: $hi,
+                                full: a.full,
+                            };
                             for result in [
                                 bench::<f32, _>(
                                     &mut rows,
-                                    backend,
+                                    case,
                                     $name,
                                     ($cfg).build::<f32>().unwrap(),
-                                    n,
-                                    t,
-                                    $lo,
-                                    $hi,
-                                    a.full,
                                 ),
                                 bench::<I16F16, _>(
                                     &mut rows,
-                                    backend,
+                                    case,
                                     $name,
                                     ($cfg).build::<I16F16>().unwrap(),
-                                    n,
-                                    t,
-                                    $lo,
-                                    $hi,
-                                    a.full,
                                 ),
                             ] {
                                 match result {
