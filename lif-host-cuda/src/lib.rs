@@ -14,6 +14,19 @@
 //! assert_eq!(out.trace.len(), 100 * 2);
 //! # Ok::<(), lif_host_cuda::SimError>(())
 //! ```
+//!
+//! ```
+//! use lif_core::ExtendedConfig;
+//! use lif_host_cuda::{Backend, Input, Simulator};
+//!
+//! let model = ExtendedConfig::default().build::<lif_core::I16F16>()?;
+//! let mut sim = Simulator::new(model, 10_000, 7, Backend::Auto)?; // Auto: CUDA if present
+//! if let Some(why) = sim.note() { eprintln!("{why}"); }          // says so when it falls back
+//! let p = lif_core::I16F16::from_num(0.2);
+//! let out = sim.run(Input::Poisson { p, amplitude: lif_core::I16F16::ONE }, 50, &[0, 9_999])?;
+//! println!("{} spikes, neuron 0 fired {} times", out.spike_total(), out.counts[0]);
+//! # Ok::<(), lif_host_cuda::SimError>(())
+//! ```
 
 mod cpu;
 #[cfg(feature = "cuda")]

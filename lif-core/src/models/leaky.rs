@@ -111,17 +111,17 @@ impl<S: Scalar> Neuron<S> for Leaky<S> {
     fn step(&self, state: &mut Self::State, x: S) -> bool {
         let prev = state.mem;
         let r = prev > self.threshold;
-        // `r * thr` and `(1 - r) * m` are selects: multiplying by 0 or 1 and subtracting 0 are
-        // exact, so only the r = 1 branch of the zero reset keeps its multiplications (they
-        // decide the sign of a zero, which f32 conformance needs).
-        let mut m = match self.reset {
-            Reset::Subtract => {
-                let base = prev.scale(self.beta).add(x);
-                if r { base.sub(self.threshold) } else { base }
-            }
-            Reset::Zero if r => self.beta.mul(S::ZERO.mul(prev)).add(x),
-            Reset::Zero | Reset::None => prev.scale(self.beta).add(x),
-        };
+        // Without a pending reset every mechanism computes beta * m + x (`(1 - 0) * m` and
+        // `m - 0 * thr` are exact), so the reset kind is only looked at after a spike.
+        let mut m = prev.scale(self.beta).add(x);
+        if r {
+            m = match self.reset {
+                Reset::Subtract => m.sub(self.threshold),
+                // beta * (0 * m) + x, literally: the product decides the sign of a zero.
+                Reset::Zero => self.beta.mul(S::ZERO.mul(prev)).add(x),
+                Reset::None => m,
+            };
+        }
         let spike = m > self.threshold;
         if !self.reset_delay {
             m = reset::immediate(self.reset, m, self.threshold, spike, r);
