@@ -190,7 +190,7 @@ where
     let p = S::from_f64(0.2).unwrap();
     let amplitude = S::from_f64(hi * 2.0).unwrap();
     let start = Instant::now();
-    std::hint::black_box(sim.run(Input::Poisson { p, amplitude }, t, &[])?);
+    std::hint::black_box(sim.run(Input::Generated(Stimulus::Poisson { p, amplitude }), t, &[])?);
     let seconds = start.elapsed().as_secs_f64();
     let per_step = 1.0 / 8.0 + 2.0 * (state_bytes + 16.0) / t as f64;
     rows.push(Row {

@@ -3,12 +3,12 @@
 //! both because both run lif-core's `Neuron::step`.
 //!
 //! ```
-//! use lif_core::LeakyConfig;
+//! use lif_core::{LeakyConfig, Stimulus};
 //! use lif_host_cuda::{Backend, Input, Simulator};
 //!
 //! let model = LeakyConfig::default().build::<f32>()?;
 //! let mut sim = Simulator::new(model, 1000, 42, Backend::Auto)?;
-//! let out = sim.run(Input::Constant(0.3), 100, &[0, 1])?;
+//! let out = sim.run(Input::Generated(Stimulus::Constant(0.3)), 100, &[0, 1])?;
 //! assert_eq!(out.spikes.len(), 100 * 1000usize.div_ceil(32));
 //! assert_eq!(out.counts.iter().sum::<u32>(), out.spike_total());
 //! assert_eq!(out.trace.len(), 100 * 2);
@@ -16,14 +16,15 @@
 //! ```
 //!
 //! ```
-//! use lif_core::ExtendedConfig;
+//! use lif_core::{ExtendedConfig, Stimulus};
 //! use lif_host_cuda::{Backend, Input, Simulator};
 //!
 //! let model = ExtendedConfig::default().build::<lif_core::I16F16>()?;
 //! let mut sim = Simulator::new(model, 10_000, 7, Backend::Auto)?; // Auto: CUDA if present
 //! if let Some(why) = sim.note() { eprintln!("{why}"); }          // says so when it falls back
 //! let p = lif_core::I16F16::from_num(0.2);
-//! let out = sim.run(Input::Poisson { p, amplitude: lif_core::I16F16::ONE }, 50, &[0, 9_999])?;
+//! let poisson = Stimulus::Poisson { p, amplitude: lif_core::I16F16::ONE };
+//! let out = sim.run(Input::Generated(poisson), 50, &[0, 9_999])?;
 //! println!("{} spikes, neuron 0 fired {} times", out.spike_total(), out.counts[0]);
 //! # Ok::<(), lif_host_cuda::SimError>(())
 //! ```
@@ -57,36 +58,9 @@ pub enum Backend {
 pub enum Input<'a, S> {
     /// A host array, row-major (steps, neurons).
     Array(&'a [S]),
-    /// The same value for every neuron and step.
-    Constant(S),
-    /// `before` until global step `at`, then `after`.
-    Step {
-        /// Value before `at`.
-        before: S,
-        /// Value from `at` on.
-        after: S,
-        /// First global step of `after`.
-        at: u64,
-    },
-    /// Poisson spikes of `amplitude` with probability `p` per step, from each neuron's own
-    /// input stream.
-    Poisson {
-        /// Probability per step.
-        p: S,
-        /// Value of an input spike.
-        amplitude: S,
-    },
-}
-
-impl<S: Scalar> Input<'_, S> {
-    fn stimulus(&self) -> Option<Stimulus<S>> {
-        match *self {
-            Input::Array(_) => None,
-            Input::Constant(v) => Some(Stimulus::Constant(v)),
-            Input::Step { before, after, at } => Some(Stimulus::Step { before, after, at }),
-            Input::Poisson { p, amplitude } => Some(Stimulus::Poisson { p, amplitude }),
-        }
-    }
+    /// Generated on the backend (constant, step, Poisson from each neuron's input stream),
+    /// by lif-core's own [`Stimulus::value`].
+    Generated(Stimulus<S>),
 }
 
 /// What a run produced.
@@ -258,10 +232,13 @@ where
                 actual: data.len(),
             });
         }
-        let stimulus = input.stimulus();
-        if let Some(s) = &stimulus {
-            s.check()?;
-        }
+        let stimulus = match input {
+            Input::Generated(s) => {
+                s.check()?;
+                Some(s)
+            }
+            Input::Array(_) => None,
+        };
         let mut trace = vec![S::ZERO; steps * record.len()];
         let spikes = match &mut self.engine {
             Engine::Cpu | Engine::Never(_) => {

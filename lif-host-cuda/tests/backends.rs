@@ -2,7 +2,7 @@
 //! CUDA is a typed error, `Auto` falls back to the CPU and says why, and bad shapes are
 //! errors, never panics.
 
-use lif_core::{ExtendedConfig, LeakyConfig};
+use lif_core::{ExtendedConfig, LeakyConfig, Stimulus};
 use lif_host_cuda::{Backend, Input, SimError, Simulator};
 
 fn has_gpu() -> bool {
@@ -69,7 +69,7 @@ fn bad_shapes_and_inputs_are_errors() {
         })
     ));
     assert!(matches!(
-        sim.run(Input::Constant(0.1), 2, &[10]),
+        sim.run(Input::Generated(Stimulus::Constant(0.1)), 2, &[10]),
         Err(SimError::Shape { .. })
     ));
     let mut bad = vec![0.1f32; 20];
@@ -80,10 +80,10 @@ fn bad_shapes_and_inputs_are_errors() {
     ));
     assert!(matches!(
         sim.run(
-            Input::Poisson {
+            Input::Generated(Stimulus::Poisson {
                 p: 2.0,
                 amplitude: 1.0
-            },
+            }),
             2,
             &[]
         ),

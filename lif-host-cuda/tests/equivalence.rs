@@ -26,13 +26,7 @@ fn reference<S: Scalar, M: Neuron<S>>(
         for t in 0..steps {
             let x = match *input {
                 Input::Array(a) => a[t * n + i],
-                Input::Constant(v) => Stimulus::Constant(v).value(t as u64, &mut stream),
-                Input::Step { before, after, at } => {
-                    Stimulus::Step { before, after, at }.value(t as u64, &mut stream)
-                }
-                Input::Poisson { p, amplitude } => {
-                    Stimulus::Poisson { p, amplitude }.value(t as u64, &mut stream)
-                }
+                Input::Generated(stimulus) => stimulus.value(t as u64, &mut stream),
             };
             if model.step(&mut s, x) {
                 spikes[t * words + i / 32] |= 1 << (i % 32);
@@ -138,9 +132,9 @@ macro_rules! every_scalar_and_input {
             let amp = <$S>::from_f64($hi * 2.0).unwrap();
             let p = <$S>::from_f64(0.3).unwrap();
             check($backend, model, $n, $seed, $steps, Input::Array(&data));
-            check($backend, model, $n, $seed, $steps, Input::Constant(c));
-            check($backend, model, $n, $seed, $steps, Input::Step { before: <$S>::ZERO, after: c, at: 5 });
-            check($backend, model, $n, $seed, $steps, Input::Poisson { p, amplitude: amp });
+            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::Constant(c)));
+            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::Step { before: <$S>::ZERO, after: c, at: 5 }));
+            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::Poisson { p, amplitude: amp }));
         )+
     }};
 }
@@ -240,7 +234,14 @@ fn cpu_backend_equals_the_reference_across_many_blocks() {
 #[test]
 fn cuda_backend_equals_the_reference_when_a_gpu_is_present() {
     let model = LeakyConfig::default().build::<f32>().unwrap();
-    if !check(Backend::Cuda, model, 100, 1, 10, Input::Constant(0.3f32)) {
+    if !check(
+        Backend::Cuda,
+        model,
+        100,
+        1,
+        10,
+        Input::Generated(Stimulus::Constant(0.3f32)),
+    ) {
         eprintln!("SKIPPED: no CUDA device; the GPU equivalence run is owed on a machine with one");
         return;
     }
