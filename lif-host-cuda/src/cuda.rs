@@ -83,7 +83,9 @@ where
     // Field order is drop order: buffers and module before the context.
     model: DeviceBox<Dev<M>>,
     states: DeviceBuffer<Dev<M::State>>,
-    streams: DeviceBuffer<Dev<RngState>>,
+    /// Input streams, uploaded on the first generated-input run (16 bytes per neuron that
+    /// host-array runs do not need on the device).
+    streams: Option<DeviceBuffer<Dev<RngState>>>,
     stream: Stream,
     module: Module,
     _context: Context,
@@ -110,11 +112,7 @@ where
     M: Neuron<S> + Copy + 'static,
     M::State: 'static,
 {
-    pub(crate) fn new(
-        model: &M,
-        states: &[M::State],
-        streams: &[RngState],
-    ) -> Result<Self, SimError> {
+    pub(crate) fn new(model: &M, states: &[M::State]) -> Result<Self, SimError> {
         let prefix = kernel_prefix::<M>().ok_or(SimError::Unsupported {
             backend: "cuda",
             model: model_name::<M>(),
@@ -126,7 +124,7 @@ where
         Ok(Self {
             model: DeviceBox::new(&Dev(*model)).map_err(cuda_error)?,
             states: DeviceBuffer::from_slice(dev_slice(states)).map_err(cuda_error)?,
-            streams: DeviceBuffer::from_slice(dev_slice(streams)).map_err(cuda_error)?,
+            streams: None,
             stream,
             module,
             _context: context,
@@ -139,6 +137,17 @@ where
     pub(crate) fn read_states(&mut self, out: &mut [M::State]) -> Result<(), SimError> {
         self.stream.synchronize().map_err(cuda_error)?;
         self.states.copy_to(dev_slice_mut(out)).map_err(cuda_error)
+    }
+
+    /// Bytes of device memory held per neuron between runs (model state, plus the input
+    /// stream once a generated input has run).
+    pub(crate) fn device_bytes_per_neuron(&self) -> usize {
+        size_of::<M::State>()
+            + if self.streams.is_some() {
+                size_of::<RngState>()
+            } else {
+                0
+            }
     }
 
     /// Steps per launch so that one chunk of input, spikes and trace fits in a quarter of
@@ -206,7 +215,13 @@ where
                         .module
                         .get_function(format!("{}_run_gen", self.prefix))
                         .map_err(cuda_error)?;
-                    let (stim_ptr, streams) = (stim.as_device_ptr(), self.streams.as_device_ptr());
+                    let streams = match &self.streams {
+                        Some(b) => b.as_device_ptr(),
+                        None => {
+                            return Err(SimError::Cuda("input streams were not uploaded".into()));
+                        }
+                    };
+                    let stim_ptr = stim.as_device_ptr();
                     let t = t0 + done as u64;
                     // SAFETY: the kernel's parameters match lif-kernels' `*_run_gen`; every
                     // buffer is sized for n neurons, len steps and k recorded neurons.
@@ -276,10 +291,14 @@ where
         &mut self,
         stimulus: Stimulus<S>,
         t0: u64,
+        streams: &[RngState],
         steps: usize,
         record: &[usize],
         trace: &mut [S],
     ) -> Result<Vec<u32>, SimError> {
+        if self.streams.is_none() {
+            self.streams = Some(DeviceBuffer::from_slice(dev_slice(streams)).map_err(cuda_error)?);
+        }
         self.launch_chunks(steps, record, trace, |_, _| None, Some((stimulus, t0)))
     }
 }

@@ -130,8 +130,8 @@ where
         let streams: Vec<RngState> = (0..n as u64).map(|i| input_stream(seed, i)).collect();
         let (engine, note) = match backend {
             Backend::Cpu => (Engine::Cpu, None),
-            Backend::Cuda => (Self::cuda_engine(&model, &states, &streams)?, None),
-            Backend::Auto => match Self::cuda_engine(&model, &states, &streams) {
+            Backend::Cuda => (Self::cuda_engine(&model, &states)?, None),
+            Backend::Auto => match Self::cuda_engine(&model, &states) {
                 Ok(engine) => (engine, None),
                 Err(e) => (Engine::Cpu, Some(format!("running on the CPU: {e}"))),
             },
@@ -147,18 +147,14 @@ where
     }
 
     #[cfg(feature = "cuda")]
-    fn cuda_engine(
-        model: &M,
-        states: &[M::State],
-        streams: &[RngState],
-    ) -> Result<Engine<S, M>, SimError> {
+    fn cuda_engine(model: &M, states: &[M::State]) -> Result<Engine<S, M>, SimError> {
         Ok(Engine::Cuda(Box::new(cuda::CudaEngine::new(
-            model, states, streams,
+            model, states,
         )?)))
     }
 
     #[cfg(not(feature = "cuda"))]
-    fn cuda_engine(_: &M, _: &[M::State], _: &[RngState]) -> Result<Engine<S, M>, SimError> {
+    fn cuda_engine(_: &M, _: &[M::State]) -> Result<Engine<S, M>, SimError> {
         Err(SimError::NoDevice(
             "lif-host-cuda was built without the `cuda` feature".into(),
         ))
@@ -180,6 +176,16 @@ where
             Engine::Cpu | Engine::Never(_) => "cpu",
             #[cfg(feature = "cuda")]
             Engine::Cuda(_) => "cuda",
+        }
+    }
+
+    /// Bytes of backend memory held per neuron between runs: the model state, and on the GPU
+    /// the input stream once a generated input has run (the host always keeps one).
+    pub fn bytes_per_neuron(&self) -> usize {
+        match &self.engine {
+            Engine::Cpu | Engine::Never(_) => size_of::<M::State>() + size_of::<RngState>(),
+            #[cfg(feature = "cuda")]
+            Engine::Cuda(engine) => engine.device_bytes_per_neuron(),
         }
     }
 
@@ -269,9 +275,14 @@ where
             #[cfg(feature = "cuda")]
             Engine::Cuda(engine) => match (input, stimulus) {
                 (Input::Array(data), _) => engine.run_rows(data, steps, record, &mut trace)?,
-                (_, Some(stimulus)) => {
-                    engine.run_generated(stimulus, self.step, steps, record, &mut trace)?
-                }
+                (_, Some(stimulus)) => engine.run_generated(
+                    stimulus,
+                    self.step,
+                    &self.streams,
+                    steps,
+                    record,
+                    &mut trace,
+                )?,
                 (_, None) => {
                     return Err(SimError::Shape {
                         what: "input",

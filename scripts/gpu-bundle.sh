@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds, on a development machine, what a GPU machine without a Rust toolchain needs to run
+# lif's GPU checks: lif-host-cuda's test binaries and the throughput example, built with the
+# `cuda` feature against the driver stub (on the GPU machine the real libcuda.so.1 is found
+# instead), plus run.sh. Carry gpu-bundle/ there and run gpu-bundle/run.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export CUDA_LIBRARY_PATH="$PWD/target/cuda-stub"
+rm -rf gpu-bundle
+mkdir -p gpu-bundle
+cargo test --release -p lif-host-cuda --features cuda --no-run --message-format=json 2>/dev/null |
+    python3 -c '
+import json, shutil, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and "test" in m["target"]["kind"]:
+        name = m["target"]["name"]
+        if name in ("equivalence", "backends"):
+            shutil.copy(m["executable"], "gpu-bundle/" + name)
+'
+cargo build --release -q -p lif-host-cuda --features cuda --example throughput
+cp target/release/examples/throughput gpu-bundle/
+cat > gpu-bundle/run.sh <<'RUN'
+#!/usr/bin/env bash
+# On the GPU machine: the CUDA equivalence tests (CUDA == reference loop, bit for bit, every
+# model x {f32, I16F16}), the backend tests, then throughput on the GPU and the CPU.
+set -euo pipefail
+cd "$(dirname "$0")"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || true
+./equivalence --nocapture
+./backends --nocapture
+./throughput --backend all "$@"
+RUN
+chmod +x gpu-bundle/run.sh
+du -sh gpu-bundle
