@@ -41,6 +41,11 @@ use crate::scalar::Scalar;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[repr(u8)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Transform {
     /// `1 / (1 + exp(-x))` (the seed's default).
     #[default]
@@ -77,6 +82,11 @@ impl Transform {
 /// Parameters of [`Extended`], in f64; defaults as in the seed's table.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct ExtendedConfig {
     /// Baseline threshold `V_th0`.
     pub v_th: f64,

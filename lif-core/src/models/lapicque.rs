@@ -28,6 +28,11 @@ use crate::scalar::Scalar;
 /// Parameters of [`Lapicque`], in f64.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct LapicqueConfig {
     /// Membrane resistance, `> 0`.
     pub r: f64,

@@ -25,6 +25,11 @@ use crate::scalar::Scalar;
 /// Parameters of [`Leaky`], in f64, as a user writes them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct LeakyConfig {
     /// Membrane decay per step, in `[0, 1]`.
     pub beta: f64,

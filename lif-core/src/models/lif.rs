@@ -22,6 +22,11 @@ use crate::scalar::Scalar;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[repr(u8)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Integration {
     /// Exponential Euler: exact for piecewise-constant input.
     #[default]
@@ -34,6 +39,11 @@ pub enum Integration {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[repr(u8)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum LifReset {
     /// `V = V_reset`.
     #[default]
@@ -45,6 +55,11 @@ pub enum LifReset {
 /// Parameters of [`Lif`], in f64 (BrainPy's defaults: mV, ms, and `dt = 0.1`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct LifConfig {
     /// Membrane time constant, `> 0`.
     pub tau: f64,

@@ -23,6 +23,11 @@ use crate::scalar::Scalar;
 /// Parameters of [`Synaptic`], in f64.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct SynapticConfig {
     /// Synaptic current decay per step, in `[0, 1]`.
     pub alpha: f64,
