@@ -87,6 +87,15 @@ fn flags_run_writes_consistent_outputs() {
     }
     // Regular firing under constant input: the ISI CV is small.
     assert!(s["isi_cv"].as_f64().unwrap() < 0.5);
+    for plot in ["membrane", "raster", "rates", "input"] {
+        let png = std::fs::read(out.join(format!("{plot}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{plot}.png");
+        let svg = std::fs::read_to_string(out.join(format!("{plot}.svg"))).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.contains("time step") || plot == "rates",
+            "{plot}.svg"
+        );
+    }
 }
 
 #[test]
@@ -132,6 +141,17 @@ neurons = [2]
     assert_eq!(shape, vec![200, 8]);
     assert!(s["spike_count"].as_u64().unwrap() > 0);
     assert!(out.join("membrane.csv").exists());
+    // --no-plots writes the data only.
+    let out2 = dir.join("noplots");
+    let o = lif_sim(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--no-plots",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out2.join("spikes.npy").exists() && !out2.join("raster.png").exists());
 }
 
 #[test]

@@ -9,6 +9,7 @@
 mod config;
 mod inputs;
 mod outputs;
+mod plots;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,8 +47,9 @@ enum Command {
     /// [record] (neurons = [..], whose membranes are recorded).
     ///
     /// Outputs: spikes.npy (uint8, steps x neurons), spikes.csv (step,neuron per spike),
-    /// membrane.npy / membrane.csv (float64, steps x recorded neurons) and summary.json
-    /// (counts, rates, ISI mean and CV, wall time, neuron-steps/s, backend).
+    /// membrane.npy / membrane.csv (float64, steps x recorded neurons), summary.json
+    /// (counts, rates, ISI mean and CV, wall time, neuron-steps/s, backend) and plots as PNG
+    /// and SVG: membrane (with threshold and spike marks), raster, rates, input.
     Run(RunArgs),
 }
 
@@ -61,6 +63,9 @@ struct RunArgs {
     /// Replace a non-empty output folder.
     #[arg(long)]
     force: bool,
+    /// Skip the plots (membrane, raster, rates, input as PNG and SVG).
+    #[arg(long)]
+    no_plots: bool,
     /// Neuron model: leaky, lapicque, synaptic, lif or extended.
     #[arg(long)]
     model: Option<String>,
@@ -173,6 +178,42 @@ fn table(args: &RunArgs) -> Result<toml::Table, ConfigError> {
     Ok(t)
 }
 
+/// The threshold a model's plot draws, and its legend.
+trait Threshold {
+    fn threshold(&self) -> (f64, &'static str);
+}
+
+impl Threshold for LeakyConfig {
+    fn threshold(&self) -> (f64, &'static str) {
+        (self.threshold, "threshold")
+    }
+}
+impl Threshold for LapicqueConfig {
+    fn threshold(&self) -> (f64, &'static str) {
+        (self.threshold, "threshold")
+    }
+}
+impl Threshold for SynapticConfig {
+    fn threshold(&self) -> (f64, &'static str) {
+        (self.threshold, "threshold")
+    }
+}
+impl Threshold for LifConfig {
+    fn threshold(&self) -> (f64, &'static str) {
+        (self.v_th, "threshold V_th")
+    }
+}
+impl Threshold for ExtendedConfig {
+    fn threshold(&self) -> (f64, &'static str) {
+        let label = if self.adaptive_threshold {
+            "baseline threshold V_th0 (adaptive)"
+        } else {
+            "threshold V_th"
+        };
+        (self.v_th, label)
+    }
+}
+
 /// Runs `cfg` with model `model` in scalar `S`; returns the results.
 fn simulate<S, M>(cfg: &Config, model: M) -> Result<Results, String>
 where
@@ -203,12 +244,23 @@ where
     );
     let start = Instant::now();
     let (mut spikes, mut trace) = (Vec::with_capacity(steps * n.div_ceil(32)), Vec::new());
+    // Neuron 0's input, for the input plot: host rows, or the stimulus replayed on neuron 0's
+    // own input stream (exactly what the backend generated).
+    let mut input0 = Vec::with_capacity(steps);
+    let mut stream0 = lif_core::input::input_stream(cfg.seed, 0);
     let mut done = 0;
     while done < steps {
         let len = chunk.min(steps - done);
         let host = source
             .chunk(done as u64, len, n)
             .map_err(|e| e.to_string())?;
+        match (&host, &source) {
+            (Some(rows), _) => input0.extend((0..len).map(|k| rows[k * n].to_f64())),
+            (None, Source::Generated(s)) => {
+                input0.extend((0..len).map(|k| s.value((done + k) as u64, &mut stream0).to_f64()))
+            }
+            (None, Source::Host(_)) => {}
+        }
         let out = match (&host, &source) {
             (Some(rows), _) => sim.run(Input::Array(rows), len, &record),
             (None, Source::Generated(s)) => sim.run(Input::Generated(*s), len, &record),
@@ -250,24 +302,28 @@ where
         spikes,
         recorded: record,
         trace,
+        input: input0,
         summary,
     })
 }
 
-/// Picks the model config from `params` and the scalar, then runs.
-fn dispatch(cfg: &Config) -> Result<Results, String> {
+/// Picks the model config from `params` and the scalar, then runs; also returns the
+/// threshold to plot.
+fn dispatch(cfg: &Config) -> Result<(Results, (f64, &'static str)), String> {
     macro_rules! with_scalar {
         ($cfg_ty:ty) => {{
             let mc: $cfg_ty = cfg.model_config().map_err(|e| e.to_string())?;
+            let threshold = mc.threshold();
             let err = |e: lif_core::Error| format!("params: {e}");
-            match cfg.scalar {
+            let results = match cfg.scalar {
                 ScalarKind::F32 => simulate::<f32, _>(cfg, mc.build::<f32>().map_err(err)?),
                 ScalarKind::F64 => simulate::<f64, _>(cfg, mc.build::<f64>().map_err(err)?),
                 ScalarKind::I16f16 => {
                     simulate::<I16F16, _>(cfg, mc.build::<I16F16>().map_err(err)?)
                 }
                 ScalarKind::I8f24 => simulate::<I8F24, _>(cfg, mc.build::<I8F24>().map_err(err)?),
-            }
+            }?;
+            Ok((results, threshold))
         }};
     }
     match cfg.model {
@@ -283,8 +339,29 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let cfg =
         Config::from_table(table(args).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let stage = Staging::new(&args.out, args.force)?;
-    let results = dispatch(&cfg)?;
+    let (results, (threshold, threshold_label)) = dispatch(&cfg)?;
     outputs::write(&stage, &results)?;
+    if !args.no_plots {
+        let title = format!(
+            "{:?} ({})",
+            cfg.model,
+            results.summary["scalar"].as_str().unwrap_or("?")
+        );
+        plots::write_all(
+            &stage,
+            &plots::PlotData {
+                title,
+                steps: results.steps,
+                neurons: results.neurons,
+                spikes: &results.spikes,
+                recorded: &results.recorded,
+                trace: &results.trace,
+                input: &results.input,
+                threshold,
+                threshold_label,
+            },
+        )?;
+    }
     stage.commit()?;
     let s = &results.summary;
     println!(

@@ -17,6 +17,8 @@ pub struct Results {
     /// Recorded neurons and their membranes, (steps, recorded).
     pub recorded: Vec<usize>,
     pub trace: Vec<f64>,
+    /// Input of neuron 0 per step.
+    pub input: Vec<f64>,
     pub summary: serde_json::Map<String, serde_json::Value>,
 }
 
