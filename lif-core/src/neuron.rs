@@ -20,6 +20,12 @@ pub trait Neuron<S: Scalar>: Clone {
 
     /// The membrane potential in `state` (what recorders record).
     fn membrane(state: &Self::State) -> S;
+
+    /// Applies a modulation signal to `state` between steps. Only models with a
+    /// neuromodulation input react ([`crate::Extended`]); for the others it does nothing.
+    fn modulate(&self, state: &mut Self::State, signal: S) {
+        let _ = (state, signal);
+    }
 }
 
 /// One state struct per neuron (array of structs) viewed as state slices, for backends that

@@ -376,6 +376,33 @@ fn run_tiles<S, M, P, St, I, O>(
     }
 }
 
+/// Applies a modulation signal to every neuron ([`Neuron::modulate`]).
+pub fn modulate<S, M, P, St>(params: &P, state: &mut St, signal: S) -> Result<(), Error>
+where
+    S: Scalar,
+    M: Neuron<S>,
+    P: ParamSource<M>,
+    St: StateSlices<State = M::State> + ?Sized,
+{
+    let n = state.len();
+    check_params(params, n)?;
+    if !signal.is_finite() {
+        return Err(Error::NonFinite {
+            buffer: "signal",
+            index: 0,
+        });
+    }
+    for i in 0..n {
+        // SAFETY: i < n, and params has n entries when it is per-neuron (checked above).
+        unsafe {
+            let mut s = state.load(i);
+            params.at(i).modulate(&mut s, signal);
+            state.store(i, s);
+        }
+    }
+    Ok(())
+}
+
 /// Sets every neuron to its initial state under `seed` (neuron `i` gets stream `i + offset`,
 /// so a slice of a larger population can be initialised on its own).
 pub fn init<S, M, P, St>(params: &P, state: &mut St, seed: u64, offset: u64) -> Result<(), Error>

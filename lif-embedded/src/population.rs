@@ -2,7 +2,7 @@
 
 use lif_core::neuron::Stored;
 use lif_core::population::{self, Shared};
-use lif_core::{Error, Extended, Scalar, StateSlices};
+use lif_core::{Error, Scalar, StateSlices};
 
 /// `N` neurons of model `M` in scalar `S`, with their spikes of the last step packed in `W`
 /// words (`W` must be [`crate::words`]`(N)`, checked at compile time).
@@ -66,21 +66,15 @@ impl<S: Scalar, M: Stored<S>, const N: usize, const W: usize> Population<S, M, N
         M::view(&mut self.state).get(i)
     }
 
+    /// Applies a modulation signal to every neuron (`nm = transform(signal)` for the
+    /// extended model; other models ignore it). A non-finite float signal is an error.
+    pub fn modulate(&mut self, signal: S) -> Result<(), Error> {
+        let mut view = M::view(&mut self.state);
+        population::modulate(&Shared(&self.model), &mut view, signal)
+    }
+
     /// Bytes of state per neuron (the spike bit not included).
     pub const STATE_BYTES_PER_NEURON: usize = core::mem::size_of::<M::State>();
-}
-
-impl<S: Scalar, const N: usize, const W: usize> Population<S, Extended<S>, N, W> {
-    /// Applies a modulation signal to every neuron (`nm = transform(signal)`).
-    pub fn modulate(&mut self, signal: S) {
-        let mut view = <Extended<S> as Stored<S>>::view(&mut self.state);
-        for i in 0..N {
-            if let Some(mut s) = view.get(i) {
-                self.model.modulate(&mut s, signal);
-                view.set(i, s);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -139,6 +139,11 @@ where
         self.states.copy_to(dev_slice_mut(out)).map_err(cuda_error)
     }
 
+    pub(crate) fn write_states(&mut self, states: &[M::State]) -> Result<(), SimError> {
+        self.stream.synchronize().map_err(cuda_error)?;
+        self.states.copy_from(dev_slice(states)).map_err(cuda_error)
+    }
+
     /// Bytes of device memory held per neuron between runs (model state, plus the input
     /// stream once a generated input has run).
     pub(crate) fn device_bytes_per_neuron(&self) -> usize {

@@ -311,6 +311,28 @@ where
         })
     }
 
+    /// Applies a modulation signal to every neuron between steps (`nm = transform(signal)`
+    /// for the extended model; other models ignore it).
+    pub fn modulate(&mut self, signal: S) -> Result<(), SimError> {
+        match &mut self.engine {
+            Engine::Cpu | Engine::Never(_) => {}
+            #[cfg(feature = "cuda")]
+            Engine::Cuda(engine) => engine.read_states(&mut self.states)?,
+        }
+        let mut view = lif_core::AosSlices(&mut self.states);
+        lif_core::population::modulate(
+            &lif_core::population::Shared(&self.model),
+            &mut view,
+            signal,
+        )?;
+        match &mut self.engine {
+            Engine::Cpu | Engine::Never(_) => {}
+            #[cfg(feature = "cuda")]
+            Engine::Cuda(engine) => engine.write_states(&self.states)?,
+        }
+        Ok(())
+    }
+
     /// One step with one input value per neuron; returns the packed spikes.
     pub fn step(&mut self, input: &[S]) -> Result<Vec<u32>, SimError> {
         Ok(self.run(Input::Array(input), 1, &[])?.spikes)

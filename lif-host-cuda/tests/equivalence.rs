@@ -256,3 +256,34 @@ fn cuda_backend_equals_the_reference_when_a_gpu_is_present() {
         );
     }
 }
+
+#[test]
+fn modulation_reaches_every_neuron_on_every_backend() {
+    let model = ExtendedConfig::deterministic();
+    let model = ExtendedConfig {
+        neuromodulation: true,
+        ..model
+    }
+    .build::<f32>()
+    .unwrap();
+    for backend in [Backend::Cpu, Backend::Cuda] {
+        let Ok(mut sim) = Simulator::new(model, 70, 3, backend) else {
+            eprintln!("SKIPPED on {backend:?}: no CUDA device");
+            continue;
+        };
+        sim.modulate(0.0).unwrap();
+        let nm: Vec<f32> = sim.states().unwrap().iter().map(|s| s.nm).collect();
+        assert!(nm.iter().all(|&v| v == 0.5), "sigmoid(0) everywhere");
+        // With nm = sigmoid(4) added to the drive and no input, the neurons fire; without, not.
+        sim.modulate(4.0).unwrap();
+        let out = sim
+            .run(Input::Generated(Stimulus::Constant(0.2f32)), 60, &[])
+            .unwrap();
+        assert!(out.spike_total() > 0);
+    }
+    let leaky = LeakyConfig::default().build::<f32>().unwrap();
+    let mut sim = Simulator::new(leaky, 5, 0, Backend::Cpu).unwrap();
+    sim.modulate(1.0).unwrap(); // no neuromodulation input: nothing changes
+    assert!(sim.states().unwrap().iter().all(|s| s.mem == 0.0));
+    assert!(sim.modulate(f32::NAN).is_err());
+}

@@ -314,15 +314,6 @@ state_soa! {
 }
 
 impl<S: Scalar> Extended<S> {
-    /// Applies a modulation signal: `nm = transform(signal)` (no effect when neuromodulation
-    /// is off). Call between steps; the level persists.
-    #[inline]
-    pub fn modulate(&self, state: &mut ExtendedState<S>, signal: S) {
-        if self.neuromodulation {
-            state.nm = self.transform.apply(signal);
-        }
-    }
-
     /// Baseline threshold as stored.
     pub fn v_th0(&self) -> S {
         self.v_th0
@@ -351,6 +342,15 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
             q: S::ZERO,
             v_th: self.v_th0,
             rng: RngState::for_neuron(seed, index),
+        }
+    }
+
+    /// `nm = transform(signal)` (no effect when neuromodulation is off). Call between
+    /// steps; the level persists.
+    #[inline]
+    fn modulate(&self, state: &mut Self::State, signal: S) {
+        if self.neuromodulation {
+            state.nm = self.transform.apply(signal);
         }
     }
 

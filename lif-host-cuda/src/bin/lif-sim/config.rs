@@ -112,6 +112,10 @@ pub struct Config {
     #[serde(default)]
     pub params: toml::Table,
     pub input: InputSpec,
+    /// The extended model's modulation signal (constant, step, pulse, ramp or sine), applied
+    /// through the model's transform before every step at which its value changes.
+    #[serde(default)]
+    pub modulation: Option<InputSpec>,
     #[serde(default)]
     pub record: RecordSpec,
 }
@@ -149,18 +153,45 @@ impl Config {
                 format!("index {i} is not below neurons = {}", self.neurons),
             ));
         }
-        let finite = |field: &str, v: f64| {
+        if let Some(m) = &self.modulation {
+            if self.model != ModelKind::Extended {
+                return Err(bad(
+                    "modulation",
+                    "only the extended model has a neuromodulation input",
+                ));
+            }
+            if !matches!(
+                m,
+                InputSpec::Constant { .. }
+                    | InputSpec::Step { .. }
+                    | InputSpec::Pulse { .. }
+                    | InputSpec::Ramp { .. }
+                    | InputSpec::Sine { .. }
+            ) {
+                return Err(bad(
+                    "modulation.kind",
+                    "must be constant, step, pulse, ramp or sine",
+                ));
+            }
+            Self::validate_signal("modulation", m)?;
+        }
+        Self::validate_signal("input", &self.input)
+    }
+
+    fn validate_signal(name: &str, spec: &InputSpec) -> Result<(), ConfigError> {
+        let field = |f: &str| format!("{name}.{f}");
+        let finite = |field: String, v: f64| {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(bad(field, format!("must be finite (got {v})")))
+                Err(bad(&field, format!("must be finite (got {v})")))
             }
         };
-        match &self.input {
-            InputSpec::Constant { value } => finite("input.value", *value)?,
+        match spec {
+            InputSpec::Constant { value } => finite(field("value"), *value)?,
             InputSpec::Step { before, after, .. } => {
-                finite("input.before", *before)?;
-                finite("input.after", *after)?;
+                finite(field("before"), *before)?;
+                finite(field("after"), *after)?;
             }
             InputSpec::Pulse {
                 amplitude,
@@ -168,50 +199,53 @@ impl Config {
                 period,
                 ..
             } => {
-                finite("input.amplitude", *amplitude)?;
+                finite(field("amplitude"), *amplitude)?;
                 if *period == 0 {
-                    return Err(bad("input.period", "must be >= 1 step"));
+                    return Err(bad(&field("period"), "must be >= 1 step"));
                 }
                 if *width > *period {
                     return Err(bad(
-                        "input.width",
+                        &field("width"),
                         format!("must be at most period = {period} (got {width})"),
                     ));
                 }
             }
             InputSpec::Ramp { from, to } => {
-                finite("input.from", *from)?;
-                finite("input.to", *to)?;
+                finite(field("from"), *from)?;
+                finite(field("to"), *to)?;
             }
             InputSpec::Sine {
                 amplitude,
                 period,
                 offset,
             } => {
-                finite("input.amplitude", *amplitude)?;
-                finite("input.offset", *offset)?;
+                finite(field("amplitude"), *amplitude)?;
+                finite(field("offset"), *offset)?;
                 if !(period.is_finite() && *period > 0.0) {
                     return Err(bad(
-                        "input.period",
+                        &field("period"),
                         format!("must be > 0 steps (got {period})"),
                     ));
                 }
             }
             InputSpec::Noise { mean, std } => {
-                finite("input.mean", *mean)?;
+                finite(field("mean"), *mean)?;
                 if !(std.is_finite() && *std >= 0.0) {
-                    return Err(bad("input.std", format!("must be >= 0 (got {std})")));
+                    return Err(bad(&field("std"), format!("must be >= 0 (got {std})")));
                 }
             }
             InputSpec::Poisson { p, amplitude } => {
-                finite("input.amplitude", *amplitude)?;
+                finite(field("amplitude"), *amplitude)?;
                 if !(0.0..=1.0).contains(p) {
-                    return Err(bad("input.p", format!("must be in [0, 1] (got {p})")));
+                    return Err(bad(&field("p"), format!("must be in [0, 1] (got {p})")));
                 }
             }
             InputSpec::File { path } => {
                 if !path.is_file() {
-                    return Err(bad("input.path", format!("cannot read {}", path.display())));
+                    return Err(bad(
+                        &field("path"),
+                        format!("cannot read {}", path.display()),
+                    ));
                 }
             }
         }

@@ -139,6 +139,43 @@ impl<S: Scalar> Source<S> {
     }
 }
 
+/// A value per step shared by all neurons (constant, step, pulse, ramp, sine; other kinds
+/// give 0). Also the modulation signal.
+pub fn signal(spec: &InputSpec, steps: usize) -> Box<dyn Fn(u64) -> f64> {
+    match *spec {
+        InputSpec::Constant { value } => Box::new(move |_| value),
+        InputSpec::Step { before, after, at } => {
+            Box::new(move |t| if t < at { before } else { after })
+        }
+        InputSpec::Pulse {
+            amplitude,
+            start,
+            width,
+            period,
+        } => Box::new(move |t| {
+            if t >= start && (t - start) % period < width {
+                amplitude
+            } else {
+                0.0
+            }
+        }),
+        InputSpec::Ramp { from, to } => {
+            let last = (steps.max(2) - 1) as f64;
+            Box::new(move |t| from + (to - from) * t as f64 / last)
+        }
+        InputSpec::Sine {
+            amplitude,
+            period,
+            offset,
+        } => Box::new(move |t| {
+            offset + amplitude * (std::f64::consts::TAU * t as f64 / period).sin()
+        }),
+        InputSpec::Noise { .. } | InputSpec::Poisson { .. } | InputSpec::File { .. } => {
+            Box::new(|_| 0.0)
+        }
+    }
+}
+
 /// Reads a .npy (f32 or f64, 1-D or 2-D) or .csv (numbers, optional header) file.
 fn load(path: &Path) -> Result<(usize, usize, Vec<f64>), ConfigError> {
     let err = |e: &dyn std::fmt::Display| {

@@ -95,6 +95,13 @@ struct RunArgs {
     /// noise mean, std; poisson p, amplitude; file path (.npy or .csv, steps x neurons).
     #[arg(long = "input-arg", value_name = "NAME=VALUE")]
     input_args: Vec<String>,
+    /// Extended model only: the modulation signal's kind (constant, step, pulse, ramp, sine),
+    /// applied through the model's transform before every step at which it changes.
+    #[arg(long)]
+    modulation: Option<String>,
+    /// A value of the modulation signal, NAME=VALUE (repeatable), as for --input-arg.
+    #[arg(long = "modulation-arg", value_name = "NAME=VALUE")]
+    modulation_args: Vec<String>,
     /// Neurons whose membrane is recorded, comma-separated (e.g. 0,1,2).
     #[arg(long, value_delimiter = ',')]
     record: Vec<usize>,
@@ -160,6 +167,21 @@ fn table(args: &RunArgs) -> Result<toml::Table, ConfigError> {
         }
         for a in &args.input_args {
             let (k, v) = key_value(a, "--input-arg")?;
+            tbl.insert(k, v);
+        }
+    }
+    if args.modulation.is_some() || !args.modulation_args.is_empty() {
+        let m = t
+            .entry("modulation")
+            .or_insert_with(|| toml::Table::new().into());
+        let tbl = m
+            .as_table_mut()
+            .ok_or_else(|| ConfigError("modulation: must be a table".into()))?;
+        if let Some(kind) = &args.modulation {
+            tbl.insert("kind".into(), kind.clone().into());
+        }
+        for a in &args.modulation_args {
+            let (k, v) = key_value(a, "--modulation-arg")?;
             tbl.insert(k, v);
         }
     }
@@ -248,9 +270,25 @@ where
     // own input stream (exactly what the backend generated).
     let mut input0 = Vec::with_capacity(steps);
     let mut stream0 = lif_core::input::input_stream(cfg.seed, 0);
+    let modulation = cfg.modulation.as_ref().map(|m| inputs::signal(m, steps));
+    let mut last_signal: Option<f64> = None;
     let mut done = 0;
     while done < steps {
-        let len = chunk.min(steps - done);
+        let mut len = chunk.min(steps - done);
+        if let Some(signal) = &modulation {
+            let v = signal(done as u64);
+            if last_signal != Some(v) {
+                let s = S::from_f64(v).ok_or_else(|| {
+                    format!("modulation at step {done}: {v} does not fit {}", S::NAME)
+                })?;
+                sim.modulate(s).map_err(|e| format!("modulation: {e}"))?;
+                last_signal = Some(v);
+            }
+            // Run up to the next change of the signal.
+            len = (1..len)
+                .find(|&k| signal((done + k) as u64) != v)
+                .unwrap_or(len);
+        }
         let host = source
             .chunk(done as u64, len, n)
             .map_err(|e| e.to_string())?;
