@@ -33,6 +33,7 @@ mod cpu;
 #[cfg(feature = "cuda")]
 mod cuda;
 mod error;
+pub mod plot;
 
 /// The PTX of every kernel (lif-kernels built for nvptx64), as embedded in this crate.
 #[cfg(feature = "cuda")]

@@ -1,0 +1,255 @@
+//! Figures as PNG and SVG (plotters), for lif-sim and the examples: vertically stacked
+//! panels of lines, dots, spike marks and bars, with horizontal reference lines. Text uses
+//! the bundled DejaVu Sans, so no system fonts are needed.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Series colours: distinct from each other and from the red reference lines.
+pub const COLORS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(23, 190, 207),
+    RGBColor(127, 127, 127),
+];
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Style {
+    /// A line through the points.
+    Line,
+    /// A dot per point (rasters).
+    Dots,
+    /// A triangle per point (spike marks).
+    Marks,
+    /// A bar per point: (left edge, height), all `width` wide.
+    Bars {
+        /// Bar width in x units.
+        width: f64,
+    },
+}
+
+/// One data series.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend text (empty: no legend entry).
+    pub label: String,
+    /// The points.
+    pub points: Vec<(f64, f64)>,
+    /// How to draw them.
+    pub style: Style,
+    /// Index into [`COLORS`].
+    pub color: usize,
+}
+
+impl Series {
+    /// A series of `style` in colour `color`.
+    pub fn new(
+        label: impl Into<String>,
+        points: Vec<(f64, f64)>,
+        style: Style,
+        color: usize,
+    ) -> Self {
+        Self {
+            label: label.into(),
+            points,
+            style,
+            color,
+        }
+    }
+}
+
+/// One panel of a figure.
+#[derive(Debug, Clone, Default)]
+pub struct Panel {
+    /// Panel title.
+    pub title: String,
+    /// X axis label.
+    pub x_desc: String,
+    /// Y axis label.
+    pub y_desc: String,
+    /// The data.
+    pub series: Vec<Series>,
+    /// Horizontal dashed red lines with their legend text (e.g. a threshold).
+    pub hlines: Vec<(f64, String)>,
+    /// Fixed y range; computed from the data when `None`.
+    pub y_range: Option<(f64, f64)>,
+    /// Tick labels as integers on the y axis (neuron indices, counts).
+    pub integer_y: bool,
+    /// A note drawn in the middle when there is nothing to show.
+    pub empty_note: Option<String>,
+}
+
+fn font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The bundled font is valid; a failure would only leave text undrawn.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            include_bytes!("../assets/DejaVuSans.ttf"),
+        );
+    });
+}
+
+/// Writes `stem.png` and `stem.svg`: the panels stacked vertically, `height` pixels each.
+pub fn figure(stem: &Path, panels: &[Panel], height: u32) -> Result<(), String> {
+    font();
+    let size = (1000, height * panels.len().max(1) as u32);
+    let png = stem.with_extension("png");
+    let area = BitMapBackend::new(&png, size).into_drawing_area();
+    draw(&area, panels)?;
+    area.present()
+        .map_err(|e| format!("{}: {e}", png.display()))?;
+    let svg = stem.with_extension("svg");
+    let area = SVGBackend::new(&svg, size).into_drawing_area();
+    draw(&area, panels)?;
+    area.present()
+        .map_err(|e| format!("{}: {e}", svg.display()))?;
+    Ok(())
+}
+
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panels: &[Panel]) -> Result<(), String> {
+    area.fill(&WHITE).map_err(|e| e.to_string())?;
+    for (panel, sub) in panels
+        .iter()
+        .zip(area.split_evenly((panels.len().max(1), 1)))
+    {
+        draw_panel(&sub, panel).map_err(|e| format!("{}: {e}", panel.title))?;
+    }
+    Ok(())
+}
+
+fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if !lo.is_finite() {
+        return (-1.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-3 * (1.0 + hi.abs()));
+    (lo - pad, hi + pad)
+}
+
+fn integer_label(x: &f64) -> String {
+    format!("{x:.0}")
+}
+
+fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let xs = p.series.iter().flat_map(|s| {
+        s.points.iter().flat_map(move |&(x, _)| {
+            let w = if let Style::Bars { width } = s.style {
+                width
+            } else {
+                0.0
+            };
+            [x, x + w]
+        })
+    });
+    let (x0, x1) = {
+        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+        if lo.is_finite() && hi > lo {
+            (lo, hi)
+        } else {
+            (0.0, 1.0)
+        }
+    };
+    let (y0, y1) = p.y_range.unwrap_or_else(|| {
+        span(
+            p.series
+                .iter()
+                .flat_map(|s| {
+                    s.points
+                        .iter()
+                        .map(|&(_, y)| y)
+                        .chain(matches!(s.style, Style::Bars { .. }).then_some(0.0))
+                })
+                .chain(p.hlines.iter().map(|h| h.0)),
+        )
+    });
+    let mut chart = ChartBuilder::on(area)
+        .caption(&p.title, ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(42)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(e)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(p.x_desc.as_str())
+        .y_desc(p.y_desc.as_str())
+        .label_style(("sans-serif", 14));
+    if x1 - x0 >= 10.0 {
+        mesh.x_label_formatter(&integer_label);
+    }
+    if p.integer_y {
+        mesh.y_label_formatter(&integer_label);
+    }
+    mesh.draw().map_err(e)?;
+    let mut legend = false;
+    for s in &p.series {
+        let color = COLORS[s.color % COLORS.len()];
+        let anno = match s.style {
+            Style::Line => chart.draw_series(LineSeries::new(
+                s.points.iter().copied(),
+                color.stroke_width(2),
+            )),
+            Style::Dots => chart.draw_series(
+                s.points
+                    .iter()
+                    .map(|&pt| Circle::new(pt, 2, color.filled())),
+            ),
+            Style::Marks => chart.draw_series(
+                s.points
+                    .iter()
+                    .map(|&pt| TriangleMarker::new(pt, 5, color.filled())),
+            ),
+            Style::Bars { width } => chart.draw_series(s.points.iter().map(|&(x, h)| {
+                Rectangle::new([(x, 0.0), (x + width * 0.9, h)], color.mix(0.75).filled())
+            })),
+        }
+        .map_err(e)?;
+        if !s.label.is_empty() {
+            legend = true;
+            anno.label(s.label.as_str()).legend(move |(x, y)| {
+                PathElement::new([(x, y), (x + 20, y)], color.stroke_width(3))
+            });
+        }
+    }
+    for (y, label) in &p.hlines {
+        legend = true;
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0, *y), (x1, *y)],
+                8,
+                5,
+                RED.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label(label.as_str())
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.stroke_width(2)));
+    }
+    if legend {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(e)?;
+    }
+    if let Some(note) = &p.empty_note {
+        let (w, h) = area.dim_in_pixel();
+        let style = ("sans-serif", 18).into_font().color(&BLACK);
+        area.draw_text(note, &style, (w as i32 / 3, h as i32 / 2))
+            .map_err(e)?;
+    }
+    Ok(())
+}
