@@ -76,6 +76,8 @@ pub struct Panel {
     pub series: Vec<Series>,
     /// Horizontal dashed red lines with their legend text (e.g. a threshold).
     pub hlines: Vec<(f64, String)>,
+    /// Fixed x range; computed from the data when `None`.
+    pub x_range: Option<(f64, f64)>,
     /// Fixed y range; computed from the data when `None`.
     pub y_range: Option<(f64, f64)>,
     /// Tick labels as integers on the y axis (neuron indices, counts).

@@ -80,6 +80,7 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
         x_desc: "time step".into(),
         y_desc: "neuron".into(),
         series: vec![Series::new("", dots, Style::Dots, 5)],
+        x_range: Some((0.0, d.steps as f64)),
         y_range: Some((-0.5, rows as f64 - 0.5)),
         integer_y: true,
         ..Panel::default()
