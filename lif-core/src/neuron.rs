@@ -21,6 +21,10 @@ pub trait Neuron<S: Scalar>: Clone {
     /// The membrane potential in `state` (what recorders record).
     fn membrane(state: &Self::State) -> S;
 
+    /// The firing threshold that applies to `state` (it moves with the extended model's
+    /// adaptive threshold; it is a parameter for the others).
+    fn threshold(&self, state: &Self::State) -> S;
+
     /// Applies a modulation signal to `state` between steps. Only models with a
     /// neuromodulation input react ([`crate::Extended`]); for the others it does nothing.
     fn modulate(&self, state: &mut Self::State, signal: S) {

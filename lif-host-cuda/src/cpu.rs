@@ -39,7 +39,8 @@ type Split<'a, S> = (
 );
 
 /// Runs `steps` steps of every neuron; returns packed spikes, row-major (steps, words).
-/// Membranes of neurons `record[k]` go to `trace[t * record.len() + k]`.
+/// Membranes of neurons `record[k]` go to `trace[t * record.len() + k]`, their thresholds to
+/// `thresholds[..]` likewise.
 pub(crate) fn run<S, M>(
     model: &M,
     states: &mut [M::State],
@@ -47,6 +48,7 @@ pub(crate) fn run<S, M>(
     steps: usize,
     record: &[usize],
     trace: &mut [S],
+    thresholds: &mut [S],
 ) -> Result<Vec<u32>, SimError>
 where
     S: Scalar,
@@ -90,13 +92,13 @@ where
                 .collect()
         })
         .collect();
-    let traces: Vec<Vec<(usize, usize, S)>> = states
+    let traces: Vec<Vec<(usize, usize, S, S)>> = states
         .par_chunks_mut(block)
         .zip(block_spikes.par_iter_mut())
         .zip(stream_chunks.into_par_iter())
         .enumerate()
         .map(
-            |(b, ((chunk, out), streams))| -> Result<Vec<(usize, usize, S)>, SimError> {
+            |(b, ((chunk, out), streams))| -> Result<Vec<(usize, usize, S, S)>, SimError> {
                 let m = chunk.len();
                 let offset = b * block;
                 *out = vec![0u32; steps * m.div_ceil(32)];
@@ -153,7 +155,8 @@ where
                         }
                     }
                     for &(k, local) in probes {
-                        samples.push((t, k, M::membrane(&view.0[local])));
+                        let s = &view.0[local];
+                        samples.push((t, k, M::membrane(s), model.threshold(s)));
                     }
                 }
                 Ok(samples)
@@ -161,8 +164,9 @@ where
         )
         .collect::<Result<_, _>>()?;
     for samples in traces {
-        for (t, k, v) in samples {
+        for (t, k, v, th) in samples {
             trace[t * record.len() + k] = v;
+            thresholds[t * record.len() + k] = th;
         }
     }
     // Merge: block b owns words [b * block / 32, ...) of every row.

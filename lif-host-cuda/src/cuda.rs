@@ -186,6 +186,7 @@ where
         steps: usize,
         record: &[usize],
         trace: &mut [S],
+        thresholds: &mut [S],
         mut chunk_input: impl FnMut(usize, usize) -> Option<Vec<S>>,
         generated: Option<(Stimulus<S>, u64)>,
     ) -> Result<Vec<u32>, SimError> {
@@ -210,9 +211,15 @@ where
             let out = DeviceBuffer::<u32>::zeroed(len * words).map_err(cuda_error)?;
             let rec = DeviceBuffer::from_slice(&vec![Dev(S::ZERO); len * k.max(1)])
                 .map_err(cuda_error)?;
+            let rec_th = DeviceBuffer::from_slice(&vec![Dev(S::ZERO); len * k.max(1)])
+                .map_err(cuda_error)?;
             let stream = &self.stream;
             let (model, states) = (self.model.as_device_ptr(), self.states.as_device_ptr());
-            let (slots_ptr, rec_ptr) = (slots.as_device_ptr(), rec.as_device_ptr());
+            let (slots_ptr, rec_ptr, th_ptr) = (
+                slots.as_device_ptr(),
+                rec.as_device_ptr(),
+                rec_th.as_device_ptr(),
+            );
             let (n32, len32, k32) = (n as u32, len as u32, k as u32);
             match (&stimulus, generated) {
                 (Some(stim), Some((_, t0))) => {
@@ -232,7 +239,7 @@ where
                     // buffer is sized for n neurons, len steps and k recorded neurons.
                     unsafe {
                         launch!(f<<<grid, BLOCK, 0, stream>>>(
-                            model, states, stim_ptr, streams, t, n32, len32, out.as_device_ptr(), slots_ptr, k32, rec_ptr
+                            model, states, stim_ptr, streams, t, n32, len32, out.as_device_ptr(), slots_ptr, k32, rec_ptr, th_ptr
                         ))
                         .map_err(cuda_error)?;
                     }
@@ -248,7 +255,7 @@ where
                     // SAFETY: as above, for `*_run`.
                     unsafe {
                         launch!(f<<<grid, BLOCK, 0, stream>>>(
-                            model, states, input_ptr, n32, len32, out.as_device_ptr(), slots_ptr, k32, rec_ptr
+                            model, states, input_ptr, n32, len32, out.as_device_ptr(), slots_ptr, k32, rec_ptr, th_ptr
                         ))
                         .map_err(cuda_error)?;
                     }
@@ -262,6 +269,9 @@ where
             if k > 0 {
                 rec.copy_to(dev_slice_mut(&mut trace[done * k..(done + len) * k]))
                     .map_err(cuda_error)?;
+                rec_th
+                    .copy_to(dev_slice_mut(&mut thresholds[done * k..(done + len) * k]))
+                    .map_err(cuda_error)?;
             }
             done += len;
         }
@@ -274,6 +284,7 @@ where
         steps: usize,
         record: &[usize],
         trace: &mut [S],
+        thresholds: &mut [S],
     ) -> Result<Vec<u32>, SimError> {
         if let Some(i) = data.iter().position(|x| !x.is_finite()) {
             return Err(lif_core::Error::NonFinite {
@@ -287,6 +298,7 @@ where
             steps,
             record,
             trace,
+            thresholds,
             |t, len| Some(data[t * n..(t + len) * n].to_vec()),
             None,
         )
@@ -295,15 +307,22 @@ where
     pub(crate) fn run_generated(
         &mut self,
         stimulus: Stimulus<S>,
-        t0: u64,
-        streams: &[RngState],
+        (t0, streams): (u64, &[RngState]),
         steps: usize,
         record: &[usize],
         trace: &mut [S],
+        thresholds: &mut [S],
     ) -> Result<Vec<u32>, SimError> {
         if self.streams.is_none() {
             self.streams = Some(DeviceBuffer::from_slice(dev_slice(streams)).map_err(cuda_error)?);
         }
-        self.launch_chunks(steps, record, trace, |_, _| None, Some((stimulus, t0)))
+        self.launch_chunks(
+            steps,
+            record,
+            trace,
+            thresholds,
+            |_, _| None,
+            Some((stimulus, t0)),
+        )
     }
 }

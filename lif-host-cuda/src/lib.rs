@@ -73,6 +73,9 @@ pub struct RunOutput<S> {
     pub counts: Vec<u32>,
     /// Membranes of the recorded neurons, row-major (steps, recorded).
     pub trace: Vec<S>,
+    /// Thresholds of the recorded neurons (they move with the extended model's adaptive
+    /// threshold), row-major (steps, recorded).
+    pub thresholds: Vec<S>,
 }
 
 impl<S> RunOutput<S> {
@@ -247,6 +250,7 @@ where
             Input::Array(_) => None,
         };
         let mut trace = vec![S::ZERO; steps * record.len()];
+        let mut thresholds = vec![S::ZERO; steps * record.len()];
         let spikes = match &mut self.engine {
             Engine::Cpu | Engine::Never(_) => {
                 let cpu_input = match (input, stimulus) {
@@ -271,18 +275,21 @@ where
                     steps,
                     record,
                     &mut trace,
+                    &mut thresholds,
                 )?
             }
             #[cfg(feature = "cuda")]
             Engine::Cuda(engine) => match (input, stimulus) {
-                (Input::Array(data), _) => engine.run_rows(data, steps, record, &mut trace)?,
+                (Input::Array(data), _) => {
+                    engine.run_rows(data, steps, record, &mut trace, &mut thresholds)?
+                }
                 (_, Some(stimulus)) => engine.run_generated(
                     stimulus,
-                    self.step,
-                    &self.streams,
+                    (self.step, &self.streams),
                     steps,
                     record,
                     &mut trace,
+                    &mut thresholds,
                 )?,
                 (_, None) => {
                     return Err(SimError::Shape {
@@ -309,6 +316,7 @@ where
             spikes,
             counts,
             trace,
+            thresholds,
         })
     }
 

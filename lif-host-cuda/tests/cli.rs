@@ -141,6 +141,9 @@ neurons = [2]
     assert_eq!(shape, vec![200, 8]);
     assert!(s["spike_count"].as_u64().unwrap() > 0);
     assert!(out.join("membrane.csv").exists());
+    let (tshape, th) = read_npy::<f64>(&out.join("threshold.npy"));
+    assert_eq!(tshape, vec![200, 1]);
+    assert!(th.iter().all(|&v| v == 20.0), "Lif's threshold is its V_th");
     // --no-plots writes the data only.
     let out2 = dir.join("noplots");
     let o = lif_sim(&[

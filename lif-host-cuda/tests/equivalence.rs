@@ -15,10 +15,11 @@ fn reference<S: Scalar, M: Neuron<S>>(
     steps: usize,
     input: &Input<'_, S>,
     record: &[usize],
-) -> (Vec<u32>, Vec<M::State>, Vec<S>) {
+) -> (Vec<u32>, Vec<M::State>, Vec<S>, Vec<S>) {
     let words = n.div_ceil(32);
     let mut spikes = vec![0u32; steps * words];
     let mut trace = vec![S::ZERO; steps * record.len()];
+    let mut thresholds = vec![S::ZERO; steps * record.len()];
     let mut states = Vec::new();
     for i in 0..n {
         let mut s = model.initial_state(seed, i as u64);
@@ -33,11 +34,12 @@ fn reference<S: Scalar, M: Neuron<S>>(
             }
             for (k, _) in record.iter().enumerate().filter(|(_, r)| **r == i) {
                 trace[t * record.len() + k] = M::membrane(&s);
+                thresholds[t * record.len() + k] = model.threshold(&s);
             }
         }
         states.push(s);
     }
-    (spikes, states, trace)
+    (spikes, states, trace, thresholds)
 }
 
 /// The generic body: `backend` must reproduce the reference for this model, input and size,
@@ -64,7 +66,8 @@ where
         Err(e) => panic!("{e}"),
     };
     let record = [0, n / 2, n - 1];
-    let (want_spikes, want_states, want_trace) = reference(&model, n, seed, steps, &input, &record);
+    let (want_spikes, want_states, want_trace, want_thresholds) =
+        reference(&model, n, seed, steps, &input, &record);
     // Split the run in two calls: the result may not depend on it.
     let first = steps / 3;
     let (a, b) = match input {
@@ -78,6 +81,14 @@ where
     let out2 = sim.run(b, steps - first, &record).unwrap();
     let spikes = [out1.spikes, out2.spikes].concat();
     let trace = [out1.trace, out2.trace].concat();
+    let thresholds = [out1.thresholds, out2.thresholds].concat();
+    assert_eq!(
+        thresholds,
+        want_thresholds,
+        "{} thresholds on {}",
+        S::NAME,
+        sim.backend_name()
+    );
     assert_eq!(
         spikes,
         want_spikes,

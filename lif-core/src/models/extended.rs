@@ -333,6 +333,11 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
         state.v
     }
 
+    #[inline]
+    fn threshold(&self, state: &Self::State) -> S {
+        state.v_th
+    }
+
     fn initial_state(&self, seed: u64, index: u64) -> Self::State {
         ExtendedState {
             v: self.v_reset,

@@ -174,6 +174,11 @@ impl<S: Scalar> Neuron<S> for Lapicque<S> {
         state.mem
     }
 
+    #[inline]
+    fn threshold(&self, _state: &Self::State) -> S {
+        self.threshold
+    }
+
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
         LapicqueState { mem: S::ZERO }
     }

@@ -108,6 +108,11 @@ impl<S: Scalar> Neuron<S> for Leaky<S> {
         state.mem
     }
 
+    #[inline]
+    fn threshold(&self, _state: &Self::State) -> S {
+        self.threshold
+    }
+
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
         LeakyState { mem: S::ZERO }
     }

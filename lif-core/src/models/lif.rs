@@ -203,6 +203,11 @@ impl<S: Scalar> Neuron<S> for Lif<S> {
         state.v
     }
 
+    #[inline]
+    fn threshold(&self, _state: &Self::State) -> S {
+        self.v_th
+    }
+
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
         LifState {
             v: self.v_rest,

@@ -114,6 +114,11 @@ impl<S: Scalar> Neuron<S> for Synaptic<S> {
         state.mem
     }
 
+    #[inline]
+    fn threshold(&self, _state: &Self::State) -> S {
+        self.threshold
+    }
+
     fn initial_state(&self, _seed: u64, _index: u64) -> Self::State {
         SynapticState {
             syn: S::ZERO,

@@ -11,7 +11,7 @@
 //!   input row, one row of packed spikes (a warp vote packs 32 neurons into a word).
 //! - `run`: T steps; each thread keeps its neuron's state in registers, reads its input
 //!   column of a row-major (T, N) array, writes packed spikes per step, and optionally records
-//!   its membrane in slot `record[i]` (negative: not recorded).
+//!   its membrane and threshold in slot `record[i]` (negative: not recorded).
 //! - `run_gen`: like `run` with input generated on the device from a `Stimulus` and each
 //!   neuron's input stream.
 #![no_std]
@@ -90,6 +90,7 @@ unsafe fn run_one<S: Scalar, M: Neuron<S>>(
     record: *const i32,
     recorded: u32,
     trace: *mut S,
+    thresholds: *mut S,
     mut input: impl FnMut(usize, usize) -> S,
 ) {
     let i = global_index();
@@ -114,7 +115,11 @@ unsafe fn run_one<S: Scalar, M: Neuron<S>>(
                 let x = input(t, i);
                 let spiked = model.step(s, x);
                 if slot >= 0 && (slot as u32) < recorded {
-                    unsafe { *trace.add(t * recorded as usize + slot as usize) = M::membrane(s) };
+                    let at = t * recorded as usize + slot as usize;
+                    unsafe {
+                        *trace.add(at) = M::membrane(s);
+                        *thresholds.add(at) = model.threshold(s);
+                    }
                 }
                 spiked
             }
@@ -163,10 +168,11 @@ macro_rules! kernels {
             record: *const i32,
             recorded: u32,
             trace: *mut $S,
+            thresholds: *mut $S,
         ) {
             let row = n as usize;
             unsafe {
-                run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, |t, i| {
+                run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, thresholds, |t, i| {
                     *input.add(t * row + i)
                 })
             }
@@ -190,12 +196,13 @@ macro_rules! kernels {
             record: *const i32,
             recorded: u32,
             trace: *mut $S,
+            thresholds: *mut $S,
         ) {
             let i = global_index();
             let mut stream = if i < n as usize { unsafe { *streams.add(i) } } else { RngState::default() };
             let stim = unsafe { *stimulus };
             unsafe {
-                run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, |t, _| {
+                run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, thresholds, |t, _| {
                     stim.value(t0 + t as u64, &mut stream)
                 })
             };

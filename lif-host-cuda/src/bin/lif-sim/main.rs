@@ -265,7 +265,11 @@ where
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let start = Instant::now();
-    let (mut spikes, mut trace) = (Vec::with_capacity(steps * n.div_ceil(32)), Vec::new());
+    let (mut spikes, mut trace, mut thresholds) = (
+        Vec::with_capacity(steps * n.div_ceil(32)),
+        Vec::new(),
+        Vec::new(),
+    );
     // Neuron 0's input, for the input plot: host rows, or the stimulus replayed on neuron 0's
     // own input stream (exactly what the backend generated).
     let mut input0 = Vec::with_capacity(steps);
@@ -307,6 +311,7 @@ where
         .map_err(|e| format!("simulation: {e}"))?;
         spikes.extend_from_slice(&out.spikes);
         trace.extend(out.trace.iter().map(|v| v.to_f64()));
+        thresholds.extend(out.thresholds.iter().map(|v| v.to_f64()));
         done += len;
         if start.elapsed().as_millis() > 500 {
             bar.set_position(done as u64);
@@ -340,6 +345,7 @@ where
         spikes,
         recorded: record,
         trace,
+        thresholds,
         input: input0,
         summary,
     })
@@ -394,6 +400,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
                 spikes: &results.spikes,
                 recorded: &results.recorded,
                 trace: &results.trace,
+                thresholds: &results.thresholds,
                 input: &results.input,
                 threshold,
                 threshold_label,

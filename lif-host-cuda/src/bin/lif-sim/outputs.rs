@@ -17,6 +17,8 @@ pub struct Results {
     /// Recorded neurons and their membranes, (steps, recorded).
     pub recorded: Vec<usize>,
     pub trace: Vec<f64>,
+    /// Their thresholds, (steps, recorded).
+    pub thresholds: Vec<f64>,
     /// Input of neuron 0 per step.
     pub input: Vec<f64>,
     pub summary: serde_json::Map<String, serde_json::Value>,
@@ -132,33 +134,39 @@ pub fn write(stage: &Staging, r: &Results) -> Result<(), String> {
     }
     f.flush().map_err(io(&p))?;
     if !r.recorded.is_empty() {
-        let k = r.recorded.len();
-        let p = stage.path("membrane.npy");
-        let mut w = npyz::WriteOptions::<f64>::new()
-            .default_dtype()
-            .shape(&[r.steps as u64, k as u64])
-            .writer(BufWriter::new(File::create(&p).map_err(io(&p))?))
-            .begin_nd()
-            .map_err(io(&p))?;
-        w.extend(r.trace.iter().copied()).map_err(io(&p))?;
-        w.finish().map_err(io(&p))?;
-        let p = stage.path("membrane.csv");
-        let mut f = BufWriter::new(File::create(&p).map_err(io(&p))?);
-        let header: Vec<String> = r.recorded.iter().map(|i| format!("neuron_{i}")).collect();
-        writeln!(f, "step,{}", header.join(",")).map_err(io(&p))?;
-        for t in 0..r.steps {
-            let row: Vec<String> = r.trace[t * k..(t + 1) * k]
-                .iter()
-                .map(|v| v.to_string())
-                .collect();
-            writeln!(f, "{t},{}", row.join(",")).map_err(io(&p))?;
-        }
-        f.flush().map_err(io(&p))?;
+        write_traces(stage, "membrane", r, &r.trace)?;
+        write_traces(stage, "threshold", r, &r.thresholds)?;
     }
     let p = stage.path("summary.json");
     let text = serde_json::to_string_pretty(&r.summary).map_err(|e| e.to_string())?;
     std::fs::write(&p, text + "\n").map_err(io(&p))?;
     Ok(())
+}
+
+/// `NAME.npy` (float64, steps x recorded) and `NAME.csv` of one recorded variable.
+fn write_traces(stage: &Staging, name: &str, r: &Results, values: &[f64]) -> Result<(), String> {
+    let k = r.recorded.len();
+    let p = stage.path(&format!("{name}.npy"));
+    let mut w = npyz::WriteOptions::<f64>::new()
+        .default_dtype()
+        .shape(&[r.steps as u64, k as u64])
+        .writer(BufWriter::new(File::create(&p).map_err(io(&p))?))
+        .begin_nd()
+        .map_err(io(&p))?;
+    w.extend(values.iter().copied()).map_err(io(&p))?;
+    w.finish().map_err(io(&p))?;
+    let p = stage.path(&format!("{name}.csv"));
+    let mut f = BufWriter::new(File::create(&p).map_err(io(&p))?);
+    let header: Vec<String> = r.recorded.iter().map(|i| format!("neuron_{i}")).collect();
+    writeln!(f, "step,{}", header.join(",")).map_err(io(&p))?;
+    for t in 0..r.steps {
+        let row: Vec<String> = values[t * k..(t + 1) * k]
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        writeln!(f, "{t},{}", row.join(",")).map_err(io(&p))?;
+    }
+    f.flush().map_err(io(&p))
 }
 
 /// Firing statistics: per-neuron counts and rates, pooled interspike-interval mean and CV.

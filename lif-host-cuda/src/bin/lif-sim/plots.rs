@@ -13,6 +13,8 @@ pub struct PlotData<'a> {
     pub spikes: &'a [u32],
     pub recorded: &'a [usize],
     pub trace: &'a [f64],
+    /// Their thresholds, (steps, recorded).
+    pub thresholds: &'a [f64],
     /// The input of neuron 0 at every step.
     pub input: &'a [f64],
     pub threshold: f64,
@@ -31,7 +33,7 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
     let k = d.recorded.len();
     let shown = k.min(TRACES);
     let top = (0..d.steps * k)
-        .map(|i| d.trace[i])
+        .flat_map(|i| [d.trace[i], d.thresholds[i]])
         .fold(d.threshold, f64::max);
     let mark_y = d.threshold + (top - d.threshold) * 0.5 + 0.02 * d.threshold.abs().max(1e-3);
     let mut membrane = Panel {
@@ -59,6 +61,14 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
         membrane
             .series
             .push(Series::new("", marks, Style::Marks, j));
+        // A moving (adaptive) threshold is drawn as the neuron's own line.
+        if (0..d.steps).any(|t| d.thresholds[t * k + j] != d.threshold) {
+            let th = (0..d.steps)
+                .map(|t| (t as f64, d.thresholds[t * k + j]))
+                .collect();
+            let label = format!("threshold of neuron {neuron}");
+            membrane.series.push(Series::new(label, th, Style::Line, 5));
+        }
     }
     figure(&stage.path("membrane"), &[membrane], HEIGHT)?;
 
