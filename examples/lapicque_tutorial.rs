@@ -48,7 +48,7 @@ fn main() -> Result<(), String> {
 
     // 2. Pulses of equal charge: amplitude x width is the same, the response is not.
     let mut panels = Vec::new();
-    for (k, (amplitude, width)) in [(0.5, 30), (1.5, 10), (4.5, 3)].into_iter().enumerate() {
+    for (k, (amplitude, width)) in [(0.5, 30), (1.5, 10), (5.0, 3)].into_iter().enumerate() {
         let input: Vec<f64> = (0..200)
             .map(|t| {
                 if (10..10 + width).contains(&t) {
