@@ -130,12 +130,15 @@ neurons = [2]
         cfg.to_str().unwrap(),
         "--steps",
         "200",
+        "--dt",
+        "0.2",
         "--out",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = summary(&out);
     assert_eq!(s["steps"], 200, "the flag overrides the file");
+    assert_eq!(s["dt"], 0.2);
     assert_eq!(s["scalar"], "I16F16");
     let (shape, _) = read_npy::<u8>(&out.join("spikes.npy"));
     assert_eq!(shape, vec![200, 8]);

@@ -108,6 +108,10 @@ pub struct Config {
     pub steps: usize,
     #[serde(default)]
     pub seed: u64,
+    /// Time step of the models that have one (lapicque, lif, extended), in their time unit;
+    /// the same as `params.dt`.
+    #[serde(default)]
+    pub dt: Option<f64>,
     /// Model parameters by name (the model's defaults for the rest).
     #[serde(default)]
     pub params: toml::Table,
@@ -252,9 +256,22 @@ impl Config {
         Ok(())
     }
 
-    /// The model's f64 config: its defaults with `params` applied.
+    /// The model's f64 config: its defaults with `params` (and `dt`) applied.
     pub fn model_config<C: serde::de::DeserializeOwned>(&self) -> Result<C, ConfigError> {
-        toml::Value::Table(self.params.clone())
+        let mut params = self.params.clone();
+        if let Some(dt) = self.dt {
+            if matches!(self.model, ModelKind::Leaky | ModelKind::Synaptic) {
+                return Err(bad(
+                    "dt",
+                    "the leaky and synaptic models have no time step (they are discrete)",
+                ));
+            }
+            if params.contains_key("dt") {
+                return Err(bad("dt", "given both as dt and as params.dt"));
+            }
+            params.insert("dt".into(), toml::Value::Float(dt));
+        }
+        toml::Value::Table(params)
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError(format!("params: {}", e.message())))
     }

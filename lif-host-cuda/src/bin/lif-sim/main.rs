@@ -84,6 +84,9 @@ struct RunArgs {
     /// Seed of the random streams (stochastic models, Poisson and noise inputs).
     #[arg(long)]
     seed: Option<u64>,
+    /// Time step of the lapicque, lif and extended models (their `dt` parameter).
+    #[arg(long)]
+    dt: Option<f64>,
     /// A model parameter, NAME=VALUE (repeatable), e.g. --param beta=0.95.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
@@ -146,6 +149,9 @@ fn table(args: &RunArgs) -> Result<toml::Table, ConfigError> {
     }
     if let Some(v) = args.seed {
         set("seed", (v as i64).into());
+    }
+    if let Some(v) = args.dt {
+        set("dt", v.into());
     }
     for p in &args.params {
         let (k, v) = key_value(p, "--param")?;
@@ -332,6 +338,12 @@ where
     summary.insert("neurons".into(), n.into());
     summary.insert("steps".into(), steps.into());
     summary.insert("seed".into(), cfg.seed.into());
+    if let Some(dt) = cfg
+        .dt
+        .or_else(|| cfg.params.get("dt").and_then(|v| v.as_float()))
+    {
+        summary.insert("dt".into(), dt.into());
+    }
     summary.insert("wall_time_s".into(), seconds.into());
     summary.insert(
         "neuron_steps_per_s".into(),
