@@ -8,7 +8,7 @@
 mod common;
 
 use lif_core::{LeakyConfig, RngState, Scalar};
-use lif_host_cuda::plot::{Panel, Series, Style, figure};
+use lif_host_cuda::plot::{Panel, figure};
 use lif_host_cuda::{Backend, Input, Simulator};
 
 fn main() -> Result<(), String> {
@@ -57,21 +57,13 @@ fn main() -> Result<(), String> {
             membranes.series.len(),
         ));
     }
-    let dots = (0..steps)
-        .flat_map(|t| (0..n).map(move |i| (t, i)))
-        .filter(|&(t, i)| out.spikes[t] >> i & 1 == 1)
-        .map(|(t, i)| (t as f64, i as f64))
-        .collect();
-    let raster = Panel {
-        title: "their spikes (neuron i gets input 0.10 + 0.01 i)".into(),
-        x_desc: "time step".into(),
-        y_desc: "neuron".into(),
-        series: vec![Series::new("", dots, Style::Dots, 0)],
-        x_range: Some((0.0, steps as f64)),
-        y_range: Some((-0.5, n as f64 - 0.5)),
-        integer_y: true,
-        ..Panel::default()
-    };
+    let raster = Panel::raster(
+        "their spikes (neuron i gets input 0.10 + 0.01 i)",
+        &out.spikes,
+        n,
+        steps,
+        n,
+    );
     println!("ten neurons: spike counts {:?}", out.counts);
     figure(&dir.join("ten_neurons"), &[membranes, raster], 400)?;
 
@@ -89,22 +81,13 @@ fn main() -> Result<(), String> {
     let out = sim
         .run(Input::Array(&input), steps, &[])
         .map_err(|e| e.to_string())?;
-    let words = n.div_ceil(32);
-    let dots = (0..steps)
-        .flat_map(|t| (0..n).map(move |i| (t, i)))
-        .filter(|&(t, i)| out.spikes[t * words + i / 32] >> (i % 32) & 1 == 1)
-        .map(|(t, i)| (t as f64, i as f64))
-        .collect();
-    let raster = Panel {
-        title: "100 Leaky neurons with noisy input (mean 0.12, std 0.1)".into(),
-        x_desc: "time step".into(),
-        y_desc: "neuron".into(),
-        series: vec![Series::new("", dots, Style::Dots, 0)],
-        x_range: Some((0.0, steps as f64)),
-        y_range: Some((-0.5, n as f64 - 0.5)),
-        integer_y: true,
-        ..Panel::default()
-    };
+    let raster = Panel::raster(
+        "100 Leaky neurons with noisy input (mean 0.12, std 0.1)",
+        &out.spikes,
+        n,
+        steps,
+        n,
+    );
     println!("100 neurons: {} spikes", out.spike_total());
     figure(&dir.join("group_raster"), &[raster], 560)?;
     println!("figures in {}", dir.display());

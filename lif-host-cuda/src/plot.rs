@@ -86,6 +86,36 @@ pub struct Panel {
     pub empty_note: Option<String>,
 }
 
+impl Panel {
+    /// A spike raster of the first `rows` neurons of packed spike rows (`steps` rows of
+    /// `ceil(neurons / 32)` words): a dot per spike, neuron against time step.
+    pub fn raster(
+        title: impl Into<String>,
+        spikes: &[u32],
+        neurons: usize,
+        steps: usize,
+        rows: usize,
+    ) -> Self {
+        let words = neurons.div_ceil(32);
+        let rows = rows.min(neurons);
+        let dots = (0..steps)
+            .flat_map(|t| (0..rows).map(move |i| (t, i)))
+            .filter(|&(t, i)| spikes[t * words + i / 32] >> (i % 32) & 1 == 1)
+            .map(|(t, i)| (t as f64, i as f64))
+            .collect();
+        Panel {
+            title: title.into(),
+            x_desc: "time step".into(),
+            y_desc: "neuron".into(),
+            series: vec![Series::new("", dots, Style::Dots, 0)],
+            x_range: Some((0.0, steps as f64)),
+            y_range: Some((-0.5, rows as f64 - 0.5)),
+            integer_y: true,
+            ..Panel::default()
+        }
+    }
+}
+
 fn font() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -73,28 +73,15 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
     figure(&stage.path("membrane"), &[membrane], HEIGHT)?;
 
     let rows = d.neurons.min(RASTER_NEURONS);
-    let dots = (0..d.steps)
-        .flat_map(|t| (0..rows).map(move |i| (t, i)))
-        .filter(|&(t, i)| spike_bit(d.spikes, words, t, i))
-        .map(|(t, i)| (t as f64, i as f64))
-        .collect();
-    let raster = Panel {
-        title: if rows < d.neurons {
-            format!(
-                "{}: spike raster (first {rows} of {} neurons)",
-                d.title, d.neurons
-            )
-        } else {
-            format!("{}: spike raster", d.title)
-        },
-        x_desc: "time step".into(),
-        y_desc: "neuron".into(),
-        series: vec![Series::new("", dots, Style::Dots, 5)],
-        x_range: Some((0.0, d.steps as f64)),
-        y_range: Some((-0.5, rows as f64 - 0.5)),
-        integer_y: true,
-        ..Panel::default()
+    let title = if rows < d.neurons {
+        format!(
+            "{}: spike raster (first {rows} of {} neurons)",
+            d.title, d.neurons
+        )
+    } else {
+        format!("{}: spike raster", d.title)
     };
+    let raster = Panel::raster(title, d.spikes, d.neurons, d.steps, rows);
     figure(&stage.path("raster"), &[raster], HEIGHT)?;
 
     const BINS: usize = 25;
