@@ -7,7 +7,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use lif_core::{ExtendedConfig, Neuron};
+use lif_core::{ExtendedConfig, ExtendedMode, Neuron};
 use lif_host_cuda::plot::{Panel, figure};
 
 fn main() -> Result<(), String> {
@@ -15,46 +15,31 @@ fn main() -> Result<(), String> {
     let input: Vec<f64> = (0..steps)
         .map(|t| if (50..350).contains(&t) { 1.3 } else { 0.2 })
         .collect();
-    let det = ExtendedConfig::deterministic();
     let modes = [
-        ("deterministic: hard threshold", det, false),
+        ("deterministic: hard threshold", ExtendedMode::Deterministic),
         (
             "stochastic: noise 0.1, spike probability sigmoid(V - V_th)",
-            ExtendedConfig {
-                stochastic: true,
-                ..det
-            },
-            false,
+            ExtendedMode::Stochastic,
         ),
         (
             "adaptive threshold: +eta per spike, relaxes to V_th0",
-            ExtendedConfig {
-                adaptive_threshold: true,
-                ..det
-            },
-            false,
+            ExtendedMode::AdaptiveThreshold,
         ),
         (
             "dynamic spike probability: slope base_alpha / (1 + spike trace)",
-            ExtendedConfig {
-                stochastic: true,
-                dynamic_probability: true,
-                ..det
-            },
-            false,
+            ExtendedMode::DynamicProbability,
         ),
         (
             "neuromodulation: nm = sigmoid(3 sin(2 pi t / 100)) added to the drive",
-            ExtendedConfig {
-                neuromodulation: true,
-                ..det
-            },
-            true,
+            ExtendedMode::Neuromodulation,
         ),
     ];
     let mut panels = Vec::new();
-    for (k, (title, cfg, modulated)) in modes.into_iter().enumerate() {
-        let model = cfg.build::<f32>().map_err(|e| e.to_string())?;
+    for (k, (title, mode)) in modes.into_iter().enumerate() {
+        let modulated = mode == ExtendedMode::Neuromodulation;
+        let model = ExtendedConfig::mode(mode)
+            .build::<f32>()
+            .map_err(|e| e.to_string())?;
         let mut state = model.initial_state(7, 0);
         let (mut membrane, mut threshold, mut spikes) = (Vec::new(), Vec::new(), Vec::new());
         for (t, &x) in input.iter().enumerate() {

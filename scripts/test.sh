@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo test --workspace "$@"
 
+# The dashboard in headless Chromium (installs chromium and playwright-core when missing).
+scripts/dashboard-e2e.sh
+
 # The CUDA backend: built against the driver (a real one, or the stub from setup.sh), then
 # its tests: PTX checks with ptxas, error paths, and GPU equivalence when a GPU is present
 # (otherwise those say SKIPPED).

@@ -20,7 +20,8 @@ pub mod surrogate;
 pub use error::{Error, ParamProblem};
 pub use input::Stimulus;
 pub use models::extended::{
-    Extended, ExtendedArrays, ExtendedConfig, ExtendedSlices, ExtendedState, Transform,
+    Extended, ExtendedArrays, ExtendedConfig, ExtendedMode, ExtendedSlices, ExtendedState,
+    Transform,
 };
 pub use models::lapicque::{
     Lapicque, LapicqueArrays, LapicqueConfig, LapicqueSlices, LapicqueState,

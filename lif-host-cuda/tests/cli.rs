@@ -501,3 +501,71 @@ fn modulation_drives_the_extended_model() {
         stderr(&o)
     );
 }
+
+#[test]
+fn noise_is_added_seeded_and_per_neuron() {
+    let run = |name: &str, extra: &[&str]| {
+        let out = tmp(name);
+        let mut args = vec![
+            "run",
+            "--model",
+            "leaky",
+            "--neurons",
+            "8",
+            "--steps",
+            "50",
+            "--input",
+            "poisson",
+            "--input-arg",
+            "p=0.3",
+            "--input-arg",
+            "amplitude=0.4",
+            "--record",
+            "0,1",
+            "--no-plots",
+            "--out",
+        ];
+        args.push(out.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let o = lif_sim(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let membrane = std::fs::read_to_string(out.join("membrane.csv")).unwrap();
+        let _ = std::fs::remove_dir_all(&out);
+        membrane
+    };
+    let plain = run("noise-0", &[]);
+    let noisy = run("noise-a", &["--noise", "0.05", "--seed", "4"]);
+    assert_ne!(plain, noisy);
+    assert_eq!(noisy, run("noise-b", &["--noise", "0.05", "--seed", "4"]));
+    assert_ne!(noisy, run("noise-c", &["--noise", "0.05", "--seed", "5"]));
+    // Neurons 0 and 1 get different noise.
+    let row = noisy
+        .lines()
+        .nth(10)
+        .unwrap()
+        .split(',')
+        .collect::<Vec<_>>();
+    assert_ne!(row[1], row[2]);
+    let o = lif_sim(&[
+        "run",
+        "--model",
+        "leaky",
+        "--neurons",
+        "8",
+        "--steps",
+        "5",
+        "--input",
+        "constant",
+        "--input-arg",
+        "value=0.1",
+        "--noise=-1",
+        "--out",
+        tmp("noise-bad").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("noise: must be a finite value >= 0"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -79,6 +79,43 @@ impl Transform {
     }
 }
 
+/// The extended model's modes: the seed's mechanisms one family at a time, over
+/// [`ExtendedConfig::deterministic`]. [`ExtendedConfig::mode`] gives each one's parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+#[non_exhaustive]
+pub enum ExtendedMode {
+    /// Every mechanism off: a leaky integrator with a hard threshold.
+    Deterministic,
+    /// Membrane noise and the spike probability `sigmoid(V - V_th)`.
+    Stochastic,
+    /// The threshold steps up by `eta` per spike and relaxes back to `V_th0`.
+    AdaptiveThreshold,
+    /// Stochastic firing whose slope `base_alpha / (1 + q)` follows the spike history.
+    DynamicProbability,
+    /// The neuromodulator level (set by [`Extended::modulate`]) adds to the drive.
+    Neuromodulation,
+    /// Every mechanism on ([`ExtendedConfig::default`]).
+    All,
+}
+
+impl ExtendedMode {
+    /// Every mode, in the order above.
+    pub const ALL: [ExtendedMode; 6] = [
+        ExtendedMode::Deterministic,
+        ExtendedMode::Stochastic,
+        ExtendedMode::AdaptiveThreshold,
+        ExtendedMode::DynamicProbability,
+        ExtendedMode::Neuromodulation,
+        ExtendedMode::All,
+    ];
+}
+
 /// Parameters of [`Extended`], in f64; defaults as in the seed's table.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -174,6 +211,32 @@ impl ExtendedConfig {
             depression: false,
             neuromodulation: false,
             ..Self::default()
+        }
+    }
+
+    /// The parameters of `mode`: the seed's defaults with only that mode's switches on.
+    pub fn mode(mode: ExtendedMode) -> Self {
+        let det = Self::deterministic();
+        match mode {
+            ExtendedMode::Deterministic => det,
+            ExtendedMode::Stochastic => Self {
+                stochastic: true,
+                ..det
+            },
+            ExtendedMode::AdaptiveThreshold => Self {
+                adaptive_threshold: true,
+                ..det
+            },
+            ExtendedMode::DynamicProbability => Self {
+                stochastic: true,
+                dynamic_probability: true,
+                ..det
+            },
+            ExtendedMode::Neuromodulation => Self {
+                neuromodulation: true,
+                ..det
+            },
+            ExtendedMode::All => Self::default(),
         }
     }
 

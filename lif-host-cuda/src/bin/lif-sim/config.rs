@@ -116,6 +116,10 @@ pub struct Config {
     #[serde(default)]
     pub params: toml::Table,
     pub input: InputSpec,
+    /// Standard deviation of Gaussian noise added to every neuron's input at every step
+    /// (seeded, independent per neuron), on top of `input`; 0 for none.
+    #[serde(default)]
+    pub noise: f64,
     /// The extended model's modulation signal (constant, step, pulse, ramp or sine), applied
     /// through the model's transform before every step at which its value changes.
     #[serde(default)]
@@ -131,9 +135,7 @@ pub const MAX_STEPS: usize = 10_000_000;
 impl Config {
     /// Parses a TOML table (a file with flags applied) and validates it.
     pub fn from_table(table: toml::Table) -> Result<Self, ConfigError> {
-        let cfg: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError(format!("config: {}", e.message())))?;
+        let cfg: Config = from_value("", toml::Value::Table(table))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -155,6 +157,12 @@ impl Config {
             return Err(bad(
                 "record.neurons",
                 format!("index {i} is not below neurons = {}", self.neurons),
+            ));
+        }
+        if !(self.noise.is_finite() && self.noise >= 0.0) {
+            return Err(bad(
+                "noise",
+                format!("must be a finite value >= 0 (got {})", self.noise),
             ));
         }
         if let Some(m) = &self.modulation {
@@ -271,10 +279,26 @@ impl Config {
             }
             params.insert("dt".into(), toml::Value::Float(dt));
         }
-        toml::Value::Table(params)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError(format!("params: {}", e.message())))
+        from_value("params", toml::Value::Table(params))
     }
+}
+
+/// Deserializes `value`; an error names the field it is about (`steps`, `input.period`,
+/// `params.beta`), under `prefix`.
+fn from_value<T: serde::de::DeserializeOwned>(
+    prefix: &str,
+    value: toml::Value,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = match (prefix, path.as_str()) {
+            ("", ".") => "config".to_owned(),
+            (_, ".") => prefix.to_owned(),
+            ("", p) => p.to_owned(),
+            (_, p) => format!("{prefix}.{p}"),
+        };
+        ConfigError(format!("{field}: {}", e.into_inner().message()))
+    })
 }
 
 /// Parses a flag value the way TOML would (numbers, booleans), else as a string.

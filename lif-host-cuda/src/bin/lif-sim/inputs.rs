@@ -9,12 +9,23 @@ use crate::config::{ConfigError, InputSpec};
 /// Salt of the noise streams (distinct from the model and input streams of the same seed).
 const NOISE_SALT: u64 = 0x6e6f_6973_655f_7331;
 
+/// Salt of the additive noise streams (`noise` on top of any input).
+const ADDED_NOISE_SALT: u64 = 0x6164_6465_645f_6e31;
+
 /// An input source for a run of `steps` steps of `n` neurons.
 pub enum Source<S> {
     /// Generated on the backend by lif-core.
     Generated(Stimulus<S>),
     /// Values computed on the host, per step and neuron.
     Host(HostInput),
+    /// `base` plus seeded Gaussian noise of standard deviation `std`, on the host. A generated
+    /// base is replayed on the host from the same per-neuron input streams the backend uses.
+    Noisy {
+        base: Box<Source<S>>,
+        std: f64,
+        noise: Vec<RngState>,
+        replay: Vec<RngState>,
+    },
 }
 
 pub enum HostInput {
@@ -35,7 +46,35 @@ fn convert<S: Scalar>(field: &str, v: f64) -> Result<S, ConfigError> {
 }
 
 impl<S: Scalar> Source<S> {
-    pub fn new(spec: &InputSpec, n: usize, steps: usize, seed: u64) -> Result<Self, ConfigError> {
+    /// The source of `spec`, plus Gaussian noise of standard deviation `noise` when > 0.
+    pub fn new(
+        spec: &InputSpec,
+        noise: f64,
+        n: usize,
+        steps: usize,
+        seed: u64,
+    ) -> Result<Self, ConfigError> {
+        let base = Self::shape(spec, n, steps, seed)?;
+        if noise == 0.0 {
+            return Ok(base);
+        }
+        let replay = match base {
+            Source::Generated(_) => (0..n as u64)
+                .map(|i| lif_core::input::input_stream(seed, i))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(Source::Noisy {
+            base: Box::new(base),
+            std: noise,
+            noise: (0..n as u64)
+                .map(|i| RngState::for_neuron(seed ^ ADDED_NOISE_SALT, i))
+                .collect(),
+            replay,
+        })
+    }
+
+    fn shape(spec: &InputSpec, n: usize, steps: usize, seed: u64) -> Result<Self, ConfigError> {
         Ok(match spec.clone() {
             InputSpec::Constant { value } => {
                 Source::Generated(Stimulus::Constant(convert("input.value", value)?))
@@ -111,6 +150,33 @@ impl<S: Scalar> Source<S> {
         let host = match self {
             Source::Generated(_) => return Ok(None),
             Source::Host(h) => h,
+            Source::Noisy {
+                base,
+                std,
+                noise,
+                replay,
+            } => {
+                let mut rows = match (base.chunk(t0, len, n)?, &**base) {
+                    (Some(rows), _) => rows,
+                    (None, Source::Generated(s)) => {
+                        let mut rows = Vec::with_capacity(len * n);
+                        for k in 0..len {
+                            let t = t0 + k as u64;
+                            rows.extend(replay.iter_mut().map(|r| s.value(t, r)));
+                        }
+                        rows
+                    }
+                    (None, _) => return Err(ConfigError("input: no values generated".into())),
+                };
+                for (k, row) in rows.chunks_mut(n).enumerate() {
+                    let t = t0 + k as u64;
+                    for (v, s) in row.iter_mut().zip(noise.iter_mut()) {
+                        let z = <f64 as Scalar>::std_normal(s.next_u64());
+                        *v = convert(&format!("input at step {t}"), v.to_f64() + *std * z)?;
+                    }
+                }
+                return Ok(Some(rows));
+            }
         };
         let mut out = Vec::with_capacity(len * n);
         for k in 0..len {
