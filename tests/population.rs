@@ -133,6 +133,18 @@ population_tests!(
     0.6
 );
 population_tests!(
+    leaky_no_reset,
+    LeakySlices,
+    LeakyState,
+    [mem],
+    LeakyConfig {
+        reset: Reset::None,
+        ..LeakyConfig::default()
+    },
+    -0.2,
+    0.6
+);
+population_tests!(
     lapicque,
     LapicqueSlices,
     LapicqueState,

@@ -30,6 +30,51 @@ pub trait Neuron<S: Scalar>: Clone {
     fn modulate(&self, state: &mut Self::State, signal: S) {
         let _ = (state, signal);
     }
+
+    /// Steps neurons `start..start + x.len()` of `state` (at most 32) with inputs `x` and
+    /// returns their spikes as bits, neuron `start + k` in bit `k`: exactly what
+    /// [`Neuron::step`] on each in turn gives ([`step_each`], the default). A model overrides
+    /// it where a branch-free loop lets the compiler vectorise the block; the population
+    /// tests check every model's blocks against `step` bit for bit.
+    ///
+    /// # Safety
+    /// `start + x.len() <= state.len()` and `x.len() <= 32`.
+    #[inline(always)]
+    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    where
+        St: StateSlices<State = Self::State> + ?Sized,
+    {
+        // SAFETY: forwarded from the caller.
+        unsafe { step_each(self, state, start, x) }
+    }
+}
+
+/// [`Neuron::step`] on neurons `start..start + x.len()` in turn; their spikes as bits.
+///
+/// # Safety
+/// `start + x.len() <= state.len()` and `x.len() <= 32`.
+#[inline(always)]
+pub unsafe fn step_each<S, M, St>(model: &M, state: &mut St, start: usize, x: &[S]) -> u32
+where
+    S: Scalar,
+    M: Neuron<S> + ?Sized,
+    St: StateSlices<State = M::State> + ?Sized,
+{
+    let mut bits = 0u32;
+    let mut mask = 1u32;
+    for (k, &input) in x.iter().enumerate() {
+        // SAFETY: start + k < start + x.len() <= state.len(), by the caller.
+        unsafe {
+            let mut s = state.load(start + k);
+            // A running mask: a conditional OR, cheaper than shifting the bool.
+            if model.step(&mut s, input) {
+                bits |= mask;
+            }
+            state.store(start + k, s);
+        }
+        mask <<= 1;
+    }
+    bits
 }
 
 /// One state struct per neuron (array of structs) viewed as state slices, for backends that

@@ -127,6 +127,20 @@ fn check_params<M, P: ParamSource<M>>(params: &P, n: usize) -> Result<(), Error>
     }
 }
 
+/// The index of the first non-finite value in `xs`. Chunks are tested without an early exit
+/// so that the test vectorises (this check reads the whole input once per run).
+pub fn first_non_finite<S: Scalar>(xs: &[S]) -> Option<usize> {
+    const CHUNK: usize = 64;
+    let mut base = 0;
+    for chunk in xs.chunks(CHUNK) {
+        if !chunk.iter().fold(true, |ok, x| ok & x.is_finite()) {
+            return chunk.iter().position(|x| !x.is_finite()).map(|i| base + i);
+        }
+        base += CHUNK;
+    }
+    None
+}
+
 /// Where the input of neuron `i` at step `t` of a run comes from.
 pub trait InputSource<S> {
     /// Checks that the source covers `steps` steps of `n` neurons and holds only valid
@@ -137,6 +151,17 @@ pub trait InputSource<S> {
     /// # Safety
     /// `t < steps` and `i < n` for the `steps` and `n` that `check` accepted.
     unsafe fn get(&mut self, t: usize, i: usize) -> S;
+    /// The inputs of neurons `start..start + len` at step `t` as one slice, where the source
+    /// holds them side by side (an array's row); `None` (the default) has the loop gather
+    /// them with [`InputSource::get`].
+    ///
+    /// # Safety
+    /// `t < steps` and `start + len <= n` for the `steps` and `n` that `check` accepted.
+    #[inline(always)]
+    unsafe fn row(&self, t: usize, start: usize, len: usize) -> Option<&[S]> {
+        let _ = (t, start, len);
+        None
+    }
 }
 
 /// Input rows of a row-major array: neuron `i` at step `t` reads
@@ -181,7 +206,7 @@ impl<S: Scalar> InputSource<S> for Rows<'_, S> {
             let row = t * self.stride + self.offset;
             // SAFETY: row + n <= want <= data.len(), checked above.
             let cells = unsafe { self.data.get_unchecked(row..row + n) };
-            if let Some(i) = cells.iter().position(|x| !x.is_finite()) {
+            if let Some(i) = first_non_finite(cells) {
                 return Err(Error::NonFinite {
                     buffer: "input",
                     index: row + i,
@@ -195,6 +220,13 @@ impl<S: Scalar> InputSource<S> for Rows<'_, S> {
     unsafe fn get(&mut self, t: usize, i: usize) -> S {
         // SAFETY: t < steps and i < n, so the index is below `want <= data.len()`.
         unsafe { *self.data.get_unchecked(t * self.stride + self.offset + i) }
+    }
+
+    #[inline(always)]
+    unsafe fn row(&self, t: usize, start: usize, len: usize) -> Option<&[S]> {
+        let at = t * self.stride + self.offset + start;
+        // SAFETY: t < steps and start + len <= n, so the range ends below `want <= data.len()`.
+        Some(unsafe { self.data.get_unchecked(at..at + len) })
     }
 }
 
@@ -352,23 +384,37 @@ fn run_tiles<S, M, P, St, I, O>(
         for t in 0..steps {
             for start in (tile..tile_end).step_by(BLOCK) {
                 let count = (tile_end - start).min(BLOCK);
-                let mut bits = 0u32;
-                let mut mask = 1u32;
-                for i in start..start + count {
-                    // SAFETY: i < n == state.len() == params.count() (when per-neuron), and
-                    // t < steps, i < n for the source; all checked by `run_from`.
-                    unsafe {
-                        let m = params.at(i);
-                        let mut s = state.load(i);
-                        let spiked = m.step(&mut s, source.get(t, i));
-                        state.store(i, s);
-                        // A running mask: a conditional OR, cheaper than shifting the bool.
-                        if spiked {
-                            bits |= mask;
+                // SAFETY: start + count <= n == state.len() == params.count() (when
+                // per-neuron), count <= BLOCK, and t < steps, i < n for the source; all
+                // checked by `run_from`.
+                let bits = unsafe {
+                    match params.shared() {
+                        // One model for the block: its own block step, which may vectorise.
+                        Some(model) => match source.row(t, start, count) {
+                            Some(x) => model.step_block(state, start, x),
+                            None => {
+                                let mut x = [S::ZERO; BLOCK];
+                                for (k, xk) in x[..count].iter_mut().enumerate() {
+                                    *xk = source.get(t, start + k);
+                                }
+                                model.step_block(state, start, &x[..count])
+                            }
+                        },
+                        None => {
+                            let mut bits = 0u32;
+                            let mut mask = 1u32;
+                            for i in start..start + count {
+                                let mut s = state.load(i);
+                                if params.at(i).step(&mut s, source.get(t, i)) {
+                                    bits |= mask;
+                                }
+                                state.store(i, s);
+                                mask <<= 1;
+                            }
+                            bits
                         }
-                        mask <<= 1;
                     }
-                }
+                };
                 // SAFETY: spikes holds `steps` rows of n neurons, checked by `run_from`.
                 unsafe { spikes.put(t, n, start / BLOCK, bits, count) };
             }

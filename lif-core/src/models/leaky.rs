@@ -18,7 +18,7 @@
 
 use crate::error::Error;
 use crate::models::reset::{self, Reset};
-use crate::neuron::{Neuron, state_soa};
+use crate::neuron::{Neuron, StateSlices, state_soa, step_each};
 use crate::param;
 use crate::scalar::Scalar;
 
@@ -139,4 +139,79 @@ impl<S: Scalar> Neuron<S> for Leaky<S> {
         state.mem = m;
         spike
     }
+
+    #[inline(always)]
+    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    where
+        St: StateSlices<State = Self::State> + ?Sized,
+    {
+        let (beta, thr) = (self.beta, self.threshold);
+        // `step` with the reset kind chosen once per block and the pending reset as a select,
+        // so the loop has no branch and vectorises. Equal to `step` bit for bit: subtracting
+        // a zero threshold leaves every value (a negative zero too) as it is.
+        // SAFETY (all three): forwarded from the caller.
+        match (self.reset, self.reset_delay) {
+            (Reset::Subtract, true) => unsafe {
+                block(state, start, x, thr, |prev, xi| {
+                    let back = if prev > thr { thr } else { S::ZERO };
+                    prev.scale(beta).add(xi).sub(back)
+                })
+            },
+            (Reset::None, true) => unsafe {
+                block(state, start, x, thr, |prev, xi| prev.scale(beta).add(xi))
+            },
+            _ => unsafe { step_each(self, state, start, x) },
+        }
+    }
+}
+
+/// The block loop of a Leaky membrane update `next(prev, x)` with a delayed reset.
+///
+/// # Safety
+/// `start + x.len() <= state.len()` and `x.len() <= 32`.
+#[inline(always)]
+unsafe fn block<S, St>(
+    state: &mut St,
+    start: usize,
+    x: &[S],
+    thr: S,
+    next: impl Fn(S, S) -> S,
+) -> u32
+where
+    S: Scalar,
+    St: StateSlices<State = LeakyState<S>> + ?Sized,
+{
+    // A full block gets its own copy of the loop, of constant length: its spike masks are
+    // then constants and the packing costs an AND and an OR per vector of neurons.
+    // SAFETY (both): forwarded from the caller.
+    match <&[S; 32]>::try_from(x) {
+        Ok(full) => unsafe { pack(state, start, full, thr, next) },
+        Err(_) => unsafe { pack(state, start, x, thr, next) },
+    }
+}
+
+/// # Safety
+/// As for [`block`].
+#[inline(always)]
+unsafe fn pack<S, St>(
+    state: &mut St,
+    start: usize,
+    x: &[S],
+    thr: S,
+    next: impl Fn(S, S) -> S,
+) -> u32
+where
+    S: Scalar,
+    St: StateSlices<State = LeakyState<S>> + ?Sized,
+{
+    let mut bits = 0u32;
+    for (k, &xi) in x.iter().enumerate() {
+        // SAFETY: start + k < start + x.len() <= state.len(), by the caller.
+        unsafe {
+            let m = next(state.load(start + k).mem, xi);
+            bits |= u32::from(m > thr) << k;
+            state.store(start + k, LeakyState { mem: m });
+        }
+    }
+    bits
 }
