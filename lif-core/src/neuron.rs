@@ -57,7 +57,7 @@ pub trait Neuron<S: Scalar>: Clone {
 pub unsafe fn step_each<S, M, St>(model: &M, state: &mut St, start: usize, x: &[S]) -> u32
 where
     S: Scalar,
-    M: Neuron<S> + ?Sized,
+    M: Neuron<S>,
     St: StateSlices<State = M::State> + ?Sized,
 {
     let mut bits = 0u32;

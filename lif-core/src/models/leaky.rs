@@ -149,17 +149,21 @@ impl<S: Scalar> Neuron<S> for Leaky<S> {
         // `step` with the reset kind chosen once per block and the pending reset as a select,
         // so the loop has no branch and vectorises. Equal to `step` bit for bit: subtracting
         // a zero threshold leaves every value (a negative zero too) as it is.
-        // SAFETY (all three): forwarded from the caller.
         match (self.reset, self.reset_delay) {
-            (Reset::Subtract, true) => unsafe {
-                block(state, start, x, thr, |prev, xi| {
+            (Reset::Subtract, true) => {
+                let next = |prev: S, xi: S| {
                     let back = if prev > thr { thr } else { S::ZERO };
                     prev.scale(beta).add(xi).sub(back)
-                })
-            },
-            (Reset::None, true) => unsafe {
-                block(state, start, x, thr, |prev, xi| prev.scale(beta).add(xi))
-            },
+                };
+                // SAFETY: forwarded from the caller.
+                unsafe { block(state, start, x, thr, next) }
+            }
+            (Reset::None, true) => {
+                let next = |prev: S, xi: S| prev.scale(beta).add(xi);
+                // SAFETY: forwarded from the caller.
+                unsafe { block(state, start, x, thr, next) }
+            }
+            // SAFETY: forwarded from the caller.
             _ => unsafe { step_each(self, state, start, x) },
         }
     }
@@ -183,9 +187,10 @@ where
 {
     // A full block gets its own copy of the loop, of constant length: its spike masks are
     // then constants and the packing costs an AND and an OR per vector of neurons.
-    // SAFETY (both): forwarded from the caller.
     match <&[S; 32]>::try_from(x) {
+        // SAFETY: forwarded from the caller.
         Ok(full) => unsafe { pack(state, start, full, thr, next) },
+        // SAFETY: forwarded from the caller.
         Err(_) => unsafe { pack(state, start, x, thr, next) },
     }
 }
