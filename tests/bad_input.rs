@@ -303,6 +303,56 @@ fn non_finite_inputs_are_refused_before_anything_steps() {
         );
     }
     assert_eq!(view.mem(), &[0.25; 3]);
+    // Rows checked as they are read stop at the bad value (its index into the data), after
+    // stepping what came before it; good rows give what checked rows give.
+    let rows = |data| {
+        population::StreamRows(population::Rows {
+            data,
+            stride: 4,
+            offset: 1,
+        })
+    };
+    let data = [9.0, 0.1, 0.2, 0.3, 9.0, 0.4, f32::NAN, 0.6];
+    assert_eq!(
+        population::run_from(
+            &Shared(&model),
+            &mut view,
+            &mut rows(&data[..]),
+            2,
+            &mut spikes[..]
+        ),
+        Err(Error::NonFinite {
+            buffer: "input",
+            index: 6
+        })
+    );
+    assert_ne!(view.mem(), &[0.25; 3], "the first step ran");
+    let good = [9.0, 0.1, 0.2, 0.3, 9.0, 0.4, 0.5, 0.6];
+    let mut a = vec![0.25f32; 3];
+    let mut b = vec![0.25f32; 3];
+    let (mut sa, mut sb) = ([false; 6], [false; 6]);
+    population::run_from(
+        &Shared(&model),
+        &mut LeakySlices::new(&mut a).unwrap(),
+        &mut rows(&good[..]),
+        2,
+        &mut sa[..],
+    )
+    .unwrap();
+    let mut checked = population::Rows {
+        data: &good[..],
+        stride: 4,
+        offset: 1,
+    };
+    population::run_from(
+        &Shared(&model),
+        &mut LeakySlices::new(&mut b).unwrap(),
+        &mut checked,
+        2,
+        &mut sb[..],
+    )
+    .unwrap();
+    assert_eq!((a, sa), (b, sb));
     // Fixed point cannot hold a non-finite value: the conversion refuses it.
     assert_eq!(I16F16::from_f64(f64::NAN), None);
     assert_eq!(I16F16::from_f64(1e9), None);

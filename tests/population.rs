@@ -88,8 +88,9 @@ macro_rules! population_tests {
 
             #[test]
             fn spans_several_tiles() {
-                let n = 2 * population::TILE + 37;
-                check::<f32>(5, n, 3, population::TILE + 5, 1);
+                let tile = population::tile_len(std::mem::size_of::<$state<f32>>());
+                let n = 2 * tile + 37;
+                check::<f32>(5, n, 3, tile + 5, 1);
                 check::<I16F16>(6, n, 3, 33, 2);
             }
 

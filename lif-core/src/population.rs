@@ -2,9 +2,10 @@
 //!
 //! This is the one loop the firmware and the CPU backend call; the GPU kernels call the same
 //! per-neuron [`Neuron::step`] in the same order. Neurons are processed in tiles of
-//! [`TILE`]; each tile is run through all requested time steps while its state stays in cache,
-//! in blocks of 32 (one word of packed spikes). Neurons are independent, so any split of the population (blocks, threads,
-//! devices) and any split of time (calls of `run` with fewer steps) gives the same bits.
+//! [`tile_len`] neurons; each tile is run through all requested time steps while its state
+//! stays in cache, in blocks of 32 (one word of packed spikes). Neurons are independent, so
+//! any split of the population (blocks, threads, devices) and any split of time (calls of
+//! `run` with fewer steps) gives the same bits.
 
 use crate::error::Error;
 use crate::input::Stimulus;
@@ -15,9 +16,18 @@ use crate::scalar::Scalar;
 /// Neurons per block: one 32-bit word of packed spikes.
 pub const BLOCK: usize = 32;
 
-/// Neurons per tile: a tile is run through all requested steps before the next one starts,
-/// so its state stays in cache while each step reads one contiguous stretch of input.
-pub const TILE: usize = 2048;
+/// State bytes per tile: a tile is run through all requested steps before the next one
+/// starts, so its state stays in the core's cache while each step reads one long contiguous
+/// stretch of input (short stretches cost the memory system more than the arithmetic).
+pub const TILE_BYTES: usize = 64 << 10;
+
+/// Neurons per tile for a state of `state_bytes` bytes: [`TILE_BYTES`] of state, a whole
+/// number of blocks, at least one.
+pub const fn tile_len(state_bytes: usize) -> usize {
+    let n = TILE_BYTES / if state_bytes == 0 { 1 } else { state_bytes };
+    let blocks = n / BLOCK;
+    if blocks == 0 { BLOCK } else { blocks * BLOCK }
+}
 
 /// Where the parameters of neuron `i` come from.
 pub trait ParamSource<M> {
@@ -127,18 +137,32 @@ fn check_params<M, P: ParamSource<M>>(params: &P, n: usize) -> Result<(), Error>
     }
 }
 
-/// The index of the first non-finite value in `xs`. Chunks are tested without an early exit
-/// so that the test vectorises (this check reads the whole input once per run).
+/// The index of the first non-finite value in `xs`.
 pub fn first_non_finite<S: Scalar>(xs: &[S]) -> Option<usize> {
-    const CHUNK: usize = 64;
-    let mut base = 0;
-    for chunk in xs.chunks(CHUNK) {
-        if !chunk.iter().fold(true, |ok, x| ok & x.is_finite()) {
-            return chunk.iter().position(|x| !x.is_finite()).map(|i| base + i);
-        }
-        base += CHUNK;
+    // Fixed point holds only finite values.
+    if !S::FLOAT {
+        return None;
     }
-    None
+    // `x - x` is zero for a finite x and NaN otherwise, and NaN sticks in a sum: eight sums
+    // side by side find a bad value with two vector operations per vector of inputs and no
+    // branch; only then is it looked for.
+    const LANES: usize = 8;
+    let mut acc = [S::ZERO; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a = a.add(x.sub(x));
+        }
+    }
+    for (a, &x) in acc.iter_mut().zip(tail) {
+        *a = a.add(x.sub(x));
+    }
+    if acc.iter().all(|a| *a == S::ZERO) {
+        None
+    } else {
+        xs.iter().position(|x| !x.is_finite())
+    }
 }
 
 /// Where the input of neuron `i` at step `t` of a run comes from.
@@ -153,14 +177,16 @@ pub trait InputSource<S> {
     unsafe fn get(&mut self, t: usize, i: usize) -> S;
     /// The inputs of neurons `start..start + len` at step `t` as one slice, where the source
     /// holds them side by side (an array's row); `None` (the default) has the loop gather
-    /// them with [`InputSource::get`].
+    /// them with [`InputSource::get`]. A source that checks its values as they are read
+    /// ([`StreamRows`]) answers a non-finite one with [`Error::NonFinite`], which stops the
+    /// run.
     ///
     /// # Safety
     /// `t < steps` and `start + len <= n` for the `steps` and `n` that `check` accepted.
     #[inline(always)]
-    unsafe fn row(&self, t: usize, start: usize, len: usize) -> Option<&[S]> {
+    unsafe fn row(&self, t: usize, start: usize, len: usize) -> Result<Option<&[S]>, Error> {
         let _ = (t, start, len);
-        None
+        Ok(None)
     }
 }
 
@@ -177,8 +203,9 @@ pub struct Rows<'a, S> {
     pub offset: usize,
 }
 
-impl<S: Scalar> InputSource<S> for Rows<'_, S> {
-    fn check(&self, steps: usize, n: usize) -> Result<(), Error> {
+impl<S: Scalar> Rows<'_, S> {
+    /// The rows cover `steps` steps of `n` neurons.
+    fn check_lengths(&self, steps: usize, n: usize) -> Result<(), Error> {
         if steps == 0 || n == 0 {
             return Ok(());
         }
@@ -202,6 +229,15 @@ impl<S: Scalar> InputSource<S> for Rows<'_, S> {
                 actual: self.data.len(),
             });
         }
+        Ok(())
+    }
+
+    /// The checks of [`InputSource::check`] for these rows: their lengths, then their values.
+    fn check_all(&self, steps: usize, n: usize) -> Result<(), Error> {
+        self.check_lengths(steps, n)?;
+        if n == 0 {
+            return Ok(());
+        }
         for t in 0..steps {
             let row = t * self.stride + self.offset;
             // SAFETY: row + n <= want <= data.len(), checked above.
@@ -216,6 +252,23 @@ impl<S: Scalar> InputSource<S> for Rows<'_, S> {
         Ok(())
     }
 
+    /// The slice of `row`.
+    ///
+    /// # Safety
+    /// As for [`InputSource::row`].
+    #[inline(always)]
+    unsafe fn slice(&self, t: usize, start: usize, len: usize) -> &[S] {
+        let at = t * self.stride + self.offset + start;
+        // SAFETY: t < steps and start + len <= n, so the range ends below `want <= data.len()`.
+        unsafe { self.data.get_unchecked(at..at + len) }
+    }
+}
+
+impl<S: Scalar> InputSource<S> for Rows<'_, S> {
+    fn check(&self, steps: usize, n: usize) -> Result<(), Error> {
+        self.check_all(steps, n)
+    }
+
     #[inline]
     unsafe fn get(&mut self, t: usize, i: usize) -> S {
         // SAFETY: t < steps and i < n, so the index is below `want <= data.len()`.
@@ -223,10 +276,43 @@ impl<S: Scalar> InputSource<S> for Rows<'_, S> {
     }
 
     #[inline(always)]
-    unsafe fn row(&self, t: usize, start: usize, len: usize) -> Option<&[S]> {
-        let at = t * self.stride + self.offset + start;
-        // SAFETY: t < steps and start + len <= n, so the range ends below `want <= data.len()`.
-        Some(unsafe { self.data.get_unchecked(at..at + len) })
+    unsafe fn row(&self, t: usize, start: usize, len: usize) -> Result<Option<&[S]>, Error> {
+        // SAFETY: forwarded from the caller.
+        Ok(Some(unsafe { self.slice(t, start, len) }))
+    }
+}
+
+/// [`Rows`] whose values are checked as the run reads them instead of before it: the input
+/// is read once, not twice, which is what bounds a large run's speed. On a non-finite value
+/// the run stops with [`Error::NonFinite`] (its index into `data`) and the neurons already
+/// stepped stay stepped, so a caller that must keep its state on error keeps a copy of it
+/// (the host simulator does). Fixed-point inputs are finite by construction.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamRows<'a, S>(pub Rows<'a, S>);
+
+impl<S: Scalar> InputSource<S> for StreamRows<'_, S> {
+    fn check(&self, steps: usize, n: usize) -> Result<(), Error> {
+        self.0.check_lengths(steps, n)
+    }
+
+    /// Unchecked: the run loop reads this source through `row`.
+    #[inline]
+    unsafe fn get(&mut self, t: usize, i: usize) -> S {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.0.get(t, i) }
+    }
+
+    #[inline(always)]
+    unsafe fn row(&self, t: usize, start: usize, len: usize) -> Result<Option<&[S]>, Error> {
+        // SAFETY: forwarded from the caller.
+        let x = unsafe { self.0.slice(t, start, len) };
+        match first_non_finite(x) {
+            None => Ok(Some(x)),
+            Some(i) => Err(Error::NonFinite {
+                buffer: "input",
+                index: t * self.0.stride + self.0.offset + start + i,
+            }),
+        }
     }
 }
 
@@ -332,7 +418,8 @@ where
 }
 
 /// Advances every neuron by `steps` steps with input from `source`; `spikes` receives one
-/// row per step. On error nothing is stepped.
+/// row per step. On error nothing is stepped, except with a [`StreamRows`] source, which
+/// stops at a non-finite value.
 pub fn run_from<S, M, P, St, I, O>(
     params: &P,
     state: &mut St,
@@ -355,11 +442,10 @@ where
         // once (its fields are loop-invariant), instead of re-reading it for every neuron.
         Some(model) => {
             let model = model.clone();
-            run_tiles(&Shared(&model), state, source, steps, spikes, n);
+            run_tiles(&Shared(&model), state, source, steps, spikes, n)
         }
         None => run_tiles(params, state, source, steps, spikes, n),
     }
-    Ok(())
 }
 
 /// The loop of [`run_from`], after its checks.
@@ -371,7 +457,8 @@ fn run_tiles<S, M, P, St, I, O>(
     steps: usize,
     spikes: &mut O,
     n: usize,
-) where
+) -> Result<(), Error>
+where
     S: Scalar,
     M: Neuron<S>,
     P: ParamSource<M>,
@@ -379,8 +466,9 @@ fn run_tiles<S, M, P, St, I, O>(
     I: InputSource<S> + ?Sized,
     O: SpikeSink + ?Sized,
 {
-    for tile in (0..n).step_by(TILE) {
-        let tile_end = (tile + TILE).min(n);
+    let tile_n = const { tile_len(size_of::<M::State>()) };
+    for tile in (0..n).step_by(tile_n) {
+        let tile_end = (tile + tile_n).min(n);
         for t in 0..steps {
             for start in (tile..tile_end).step_by(BLOCK) {
                 let count = (tile_end - start).min(BLOCK);
@@ -388,30 +476,21 @@ fn run_tiles<S, M, P, St, I, O>(
                 // per-neuron), count <= BLOCK, and t < steps, i < n for the source; all
                 // checked by `run_from`.
                 let bits = unsafe {
-                    match params.shared() {
+                    match (params.shared(), source.row(t, start, count)?) {
                         // One model for the block: its own block step, which may vectorise.
-                        Some(model) => match source.row(t, start, count) {
-                            Some(x) => model.step_block(state, start, x),
-                            None => {
-                                let mut x = [S::ZERO; BLOCK];
-                                for (k, xk) in x[..count].iter_mut().enumerate() {
-                                    *xk = source.get(t, start + k);
-                                }
-                                model.step_block(state, start, &x[..count])
+                        (Some(model), Some(x)) => model.step_block(state, start, x),
+                        (Some(model), None) => {
+                            let mut x = [S::ZERO; BLOCK];
+                            for (k, xk) in x[..count].iter_mut().enumerate() {
+                                *xk = source.get(t, start + k);
                             }
-                        },
-                        None => {
-                            let mut bits = 0u32;
-                            let mut mask = 1u32;
-                            for i in start..start + count {
-                                let mut s = state.load(i);
-                                if params.at(i).step(&mut s, source.get(t, i)) {
-                                    bits |= mask;
-                                }
-                                state.store(i, s);
-                                mask <<= 1;
-                            }
-                            bits
+                            model.step_block(state, start, &x[..count])
+                        }
+                        (None, Some(x)) => {
+                            each(params, state, start, count, |k| *x.get_unchecked(k))
+                        }
+                        (None, None) => {
+                            each(params, state, start, count, |k| source.get(t, start + k))
                         }
                     }
                 };
@@ -420,6 +499,42 @@ fn run_tiles<S, M, P, St, I, O>(
             }
         }
     }
+    Ok(())
+}
+
+/// Neurons `start..start + count`, each with its own parameters, input `input(k)` for
+/// neuron `start + k`; their spikes as bits.
+///
+/// # Safety
+/// `start + count <= state.len()`, `params` holds their parameters, and `count <= 32`.
+#[inline(always)]
+unsafe fn each<S, M, P, St>(
+    params: &P,
+    state: &mut St,
+    start: usize,
+    count: usize,
+    mut input: impl FnMut(usize) -> S,
+) -> u32
+where
+    S: Scalar,
+    M: Neuron<S>,
+    P: ParamSource<M>,
+    St: StateSlices<State = M::State> + ?Sized,
+{
+    let mut bits = 0u32;
+    let mut mask = 1u32;
+    for k in 0..count {
+        // SAFETY: start + k < state.len(), and params holds neuron start + k, by the caller.
+        unsafe {
+            let mut s = state.load(start + k);
+            if params.at(start + k).step(&mut s, input(k)) {
+                bits |= mask;
+            }
+            state.store(start + k, s);
+        }
+        mask <<= 1;
+    }
+    bits
 }
 
 /// Applies a modulation signal to every neuron ([`Neuron::modulate`]).

@@ -166,14 +166,18 @@ where
     // Streamed: (chunk, n) array, reused until t steps are done.
     let chunk = (INPUT_BUDGET / (n * size_of::<S>())).clamp(1, t);
     let input: Vec<S> = row.iter().copied().cycle().take(chunk * n).collect();
-    let start = Instant::now();
-    let mut done = 0;
-    while done < t {
-        let len = chunk.min(t - done);
-        std::hint::black_box(sim.run(Input::Array(&input[..len * n]), len, &[])?);
-        done += len;
+    // Best of three: this machine class shares its memory system with neighbours.
+    let mut seconds = f64::MAX;
+    for _ in 0..if est * 3.0 < TIME_BUDGET { 3 } else { 1 } {
+        let start = Instant::now();
+        let mut done = 0;
+        while done < t {
+            let len = chunk.min(t - done);
+            std::hint::black_box(sim.run(Input::Array(&input[..len * n]), len, &[])?);
+            done += len;
+        }
+        seconds = seconds.min(start.elapsed().as_secs_f64());
     }
-    let seconds = start.elapsed().as_secs_f64();
     let calls = t.div_ceil(chunk) as f64;
     let per_step = size_of::<S>() as f64 + 1.0 / 8.0 + 2.0 * state_bytes * calls / t as f64;
     rows.push(Row {

@@ -2,21 +2,40 @@
 //! into blocks of whole tiles; each block runs through all requested steps while its state
 //! stays in cache, reading its columns of the input in place.
 
-use lif_core::population::{self, Generated, Rows, Shared};
+use lif_core::population::{self, Generated, Rows, Shared, StreamRows};
 use lif_core::{AosSlices, Neuron, RngState, Scalar, Stimulus};
 use rayon::prelude::*;
 
 use crate::SimError;
 
-/// Neurons per parallel block: a multiple of lif-core's tile (and of 32, so blocks own whole
-/// spike words).
+/// Neurons per parallel block: about four blocks per thread for balance, a multiple of 32
+/// (so blocks own whole spike words). lif-core tiles each block for the cache.
 pub(crate) fn block_size(n: usize) -> usize {
-    let tile = population::TILE;
     let threads = rayon::current_num_threads().max(1);
-    // About 4 blocks per thread for balance, at least one tile.
-    let per = n.div_ceil(threads * 4).div_ceil(tile).max(1);
-    per * tile
+    let per = n.div_ceil(threads * 4).max(1);
+    per.div_ceil(population::BLOCK) * population::BLOCK
 }
+
+/// The first non-finite value of `data`, as lif-core reports it; checked in parallel.
+fn check_finite<S: Scalar>(data: &[S]) -> Result<(), SimError> {
+    const CHUNK: usize = 1 << 16;
+    match data
+        .par_chunks(CHUNK)
+        .enumerate()
+        .filter_map(|(c, x)| population::first_non_finite(x).map(|i| c * CHUNK + i))
+        .min()
+    {
+        Some(index) => Err(lif_core::Error::NonFinite {
+            buffer: "input",
+            index,
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// A block's recorded values: (step, index in the record list, membrane, threshold).
+type Samples<S> = Vec<(usize, usize, S, S)>;
 
 /// Input of a CPU run.
 pub(crate) enum CpuInput<'a, S> {
@@ -80,6 +99,20 @@ where
             streams.chunks_mut(block).map(Some).collect(),
         ),
     };
+    // Host rows are checked for non-finite values as the blocks read them (one pass over the
+    // input, not two). A failed run must leave the state as it was, so it keeps a copy of
+    // the state when that is smaller than the input; otherwise the input is checked first.
+    let snapshot = match rows {
+        Some(data) if S::FLOAT => {
+            if size_of::<M::State>() <= steps.saturating_mul(size_of::<S>()) {
+                Some(states.to_vec())
+            } else {
+                check_finite(data)?;
+                None
+            }
+        }
+        _ => None,
+    };
     // Each block fills its own (steps, block words) spike buffer; merged below.
     let mut block_spikes: Vec<Vec<u32>> = vec![Vec::new(); nblocks];
     let recorded_per_block: Vec<Vec<(usize, usize)>> = (0..nblocks)
@@ -92,13 +125,13 @@ where
                 .collect()
         })
         .collect();
-    let traces: Vec<Vec<(usize, usize, S, S)>> = states
+    let traces: Result<Vec<Samples<S>>, SimError> = states
         .par_chunks_mut(block)
         .zip(block_spikes.par_iter_mut())
         .zip(stream_chunks.into_par_iter())
         .enumerate()
         .map(
-            |(b, ((chunk, out), streams))| -> Result<Vec<(usize, usize, S, S)>, SimError> {
+            |(b, ((chunk, out), streams))| -> Result<Samples<S>, SimError> {
                 let m = chunk.len();
                 let offset = b * block;
                 *out = vec![0u32; steps * m.div_ceil(32)];
@@ -119,18 +152,28 @@ where
                     match (rows, generated, streams.as_deref_mut()) {
                         (Some(data), _, _) => {
                             let data = &data[t * n..(t + per_call) * n];
-                            let mut source = Rows {
+                            let mut source = StreamRows(Rows {
                                 data,
                                 stride: n,
                                 offset,
-                            };
+                            });
                             population::run_from(
                                 &Shared(model),
                                 &mut view,
                                 &mut source,
                                 per_call,
                                 spikes,
-                            )?;
+                            )
+                            .map_err(|e| match e {
+                                // Its index into the whole (steps, n) input.
+                                lif_core::Error::NonFinite { buffer, index } => {
+                                    lif_core::Error::NonFinite {
+                                        buffer,
+                                        index: index + t * n,
+                                    }
+                                }
+                                e => e,
+                            })?;
                         }
                         (None, Some((stimulus, t0)), Some(streams)) => {
                             let mut source = Generated {
@@ -162,7 +205,16 @@ where
                 Ok(samples)
             },
         )
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>();
+    let traces = match traces {
+        Ok(t) => t,
+        Err(e) => {
+            if let Some(saved) = snapshot {
+                states.copy_from_slice(&saved);
+            }
+            return Err(e);
+        }
+    };
     for samples in traces {
         for (t, k, v, th) in samples {
             trace[t * record.len() + k] = v;

@@ -99,3 +99,41 @@ fn bad_shapes_and_inputs_are_errors() {
     };
     assert_eq!(e.to_string(), "input: expected 1, got 2");
 }
+
+/// A non-finite input anywhere in a large run is an error that leaves every neuron as it was,
+/// whether the backend kept a copy of the state (Leaky over many steps) or checked the input
+/// first (the extended model's larger state over two steps); its index is into the whole
+/// (steps, n) input.
+#[test]
+fn a_non_finite_input_fails_the_whole_run_and_steps_nothing() {
+    fn case<M>(model: M, steps: usize)
+    where
+        M: lif_core::Neuron<f32> + Sync + Copy + 'static,
+        M::State: Send + Sync + 'static,
+    {
+        let n = 20_000;
+        let mut sim = Simulator::new(model, n, 9, Backend::Cpu).unwrap();
+        let warm: Vec<f32> = (0..n * 3).map(|k| 0.3 + (k % 7) as f32 * 0.1).collect();
+        sim.run(Input::Array(&warm), 3, &[]).unwrap();
+        let before = sim.states().unwrap().to_vec();
+        let mut bad: Vec<f32> = (0..n * steps).map(|k| (k % 11) as f32 * 0.05).collect();
+        let at = (steps - 1) * n + n - 5;
+        bad[at] = f32::INFINITY;
+        match sim.run(Input::Array(&bad), steps, &[1, n - 5]) {
+            Err(SimError::Core(lif_core::Error::NonFinite { index, .. })) => assert_eq!(index, at),
+            other => panic!("expected a non-finite input error, got {other:?}"),
+        }
+        assert_eq!(
+            sim.states().unwrap(),
+            &before[..],
+            "the failed run stepped neurons"
+        );
+        assert_eq!(sim.steps_done(), 3);
+        // The same run with the value fixed goes through from the same state.
+        bad[at] = 0.0;
+        sim.run(Input::Array(&bad), steps, &[]).unwrap();
+        assert_eq!(sim.steps_done(), 3 + steps as u64);
+    }
+    case(LeakyConfig::default().build::<f32>().unwrap(), 40);
+    case(ExtendedConfig::default().build::<f32>().unwrap(), 2);
+}

@@ -228,7 +228,7 @@ proptest! {
 #[test]
 fn cpu_backend_equals_the_reference_across_many_blocks() {
     // Several tiles per thread block and several blocks: exercises the parallel split.
-    let n = 3 * lif_core::population::TILE * rayon::current_num_threads().max(1) + 45;
+    let n = 3 * lif_core::population::tile_len(4) * rayon::current_num_threads().max(1) + 45;
     all_models(Backend::Cpu, 5, n, 6, 0.9, true);
     every_scalar_and_input!(
         Backend::Cpu,

@@ -210,11 +210,21 @@ where
     St: StateSlices<State = LeakyState<S>> + ?Sized,
 {
     let mut bits = 0u32;
+    let mut mask = 1u32;
     for (k, &xi) in x.iter().enumerate() {
         // SAFETY: start + k < start + x.len() <= state.len(), by the caller.
         unsafe {
             let m = next(state.load(start + k).mem, xi);
-            bits |= u32::from(m > thr) << k;
+            // Vector units pack with constant masks, one per lane; a scalar core is
+            // cheaper with a running mask and a conditional OR. The bits are the same.
+            if cfg!(target_arch = "arm") {
+                if m > thr {
+                    bits |= mask;
+                }
+                mask <<= 1;
+            } else {
+                bits |= u32::from(m > thr) << k;
+            }
             state.store(start + k, LeakyState { mem: m });
         }
     }
