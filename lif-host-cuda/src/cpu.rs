@@ -1,6 +1,7 @@
 //! The CPU backend: lif-core's population loop on every core (rayon). The population is cut
-//! into blocks of whole tiles; each block runs through all requested steps while its state
-//! stays in cache, reading its columns of the input in place.
+//! into blocks of whole spike words; lif-core runs each block tile by tile through all
+//! requested steps while the tile's state stays in cache, reading its columns of the input in
+//! place and checking them as it reads (`StreamRows`).
 
 use lif_core::population::{self, Generated, Rows, Shared, StreamRows};
 use lif_core::{AosSlices, Neuron, RngState, Scalar, Stimulus};
