@@ -224,13 +224,15 @@ where
     }
     // Merge: block b owns words [b * block / 32, ...) of every row.
     let mut spikes = vec![0u32; steps * words];
-    for (b, out) in block_spikes.iter().enumerate() {
-        let bw = out.len() / steps.max(1);
-        let first = b * block / 32;
-        for t in 0..steps {
-            spikes[t * words + first..t * words + first + bw]
-                .copy_from_slice(&out[t * bw..(t + 1) * bw]);
-        }
-    }
+    spikes
+        .par_chunks_mut(words.max(1))
+        .enumerate()
+        .for_each(|(t, row)| {
+            for (b, out) in block_spikes.iter().enumerate() {
+                let bw = out.len() / steps.max(1);
+                let first = b * block / 32;
+                row[first..first + bw].copy_from_slice(&out[t * bw..(t + 1) * bw]);
+            }
+        });
     Ok(spikes)
 }

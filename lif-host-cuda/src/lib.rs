@@ -301,17 +301,7 @@ where
             },
         };
         self.step += steps as u64;
-        let words = n.div_ceil(32);
-        let mut counts = vec![0u32; n];
-        for row in spikes.chunks(words.max(1)) {
-            for (w, &word) in row.iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    counts[w * 32 + bits.trailing_zeros() as usize] += 1;
-                    bits &= bits - 1;
-                }
-            }
-        }
+        let counts = spike_counts(&spikes, n, steps);
         Ok(RunOutput {
             spikes,
             counts,
@@ -346,4 +336,34 @@ where
     pub fn step(&mut self, input: &[S]) -> Result<Vec<u32>, SimError> {
         Ok(self.run(Input::Array(input), 1, &[])?.spikes)
     }
+}
+
+/// Spikes per neuron of packed rows (steps, ceil(n / 32)), counted in parallel over columns
+/// of words (a serial count took a third of a large CPU run).
+fn spike_counts(spikes: &[u32], n: usize, steps: usize) -> Vec<u32> {
+    use rayon::prelude::*;
+    let words = n.div_ceil(32);
+    // Words per parallel column: 64 (2048 neurons).
+    const COLUMN: usize = 64;
+    let mut counts = vec![0u32; n];
+    counts
+        .par_chunks_mut(32 * COLUMN)
+        .enumerate()
+        .for_each(|(c, out)| {
+            let first = c * COLUMN;
+            let last = (first + COLUMN).min(words);
+            for t in 0..steps {
+                for (k, &word) in spikes[t * words + first..t * words + last]
+                    .iter()
+                    .enumerate()
+                {
+                    let mut bits = word;
+                    while bits != 0 {
+                        out[k * 32 + bits.trailing_zeros() as usize] += 1;
+                        bits &= bits - 1;
+                    }
+                }
+            }
+        });
+    counts
 }
