@@ -164,6 +164,30 @@ population_tests!(
     0.3
 );
 population_tests!(
+    synaptic_no_reset,
+    SynapticSlices,
+    SynapticState,
+    [syn, mem],
+    SynapticConfig {
+        reset: Reset::None,
+        ..SynapticConfig::default()
+    },
+    -0.1,
+    0.3
+);
+population_tests!(
+    lapicque_no_reset,
+    LapicqueSlices,
+    LapicqueState,
+    [mem],
+    LapicqueConfig {
+        reset: Reset::None,
+        ..LapicqueConfig::default()
+    },
+    0.0,
+    0.5
+);
+population_tests!(
     lif,
     LifSlices,
     LifState,

@@ -49,6 +49,71 @@ pub trait Neuron<S: Scalar>: Clone {
     }
 }
 
+/// A block of a model's step written without branches, `step(state, input) -> spiked`, on
+/// neurons `start..start + x.len()`; their spikes as bits. What a model's
+/// [`Neuron::step_block`] calls for the parameter choices it can write that way: the loop
+/// then vectorises. A full block of 32 gets its own copy of the loop, of constant length, so
+/// that its spike masks are constants.
+///
+/// # Safety
+/// `start + x.len() <= state.len()` and `x.len() <= 32`.
+#[inline(always)]
+pub(crate) unsafe fn step_branch_free<S, St>(
+    state: &mut St,
+    start: usize,
+    x: &[S],
+    step: impl Fn(&mut St::State, S) -> bool,
+) -> u32
+where
+    S: Scalar,
+    St: StateSlices + ?Sized,
+{
+    match <&[S; 32]>::try_from(x) {
+        // SAFETY: forwarded from the caller.
+        Ok(full) => unsafe { pack(state, start, full, step) },
+        // SAFETY: forwarded from the caller.
+        Err(_) => unsafe { pack(state, start, x, step) },
+    }
+}
+
+/// The loop of [`step_branch_free`].
+///
+/// # Safety
+/// As for [`step_branch_free`].
+#[inline(always)]
+unsafe fn pack<S, St>(
+    state: &mut St,
+    start: usize,
+    x: &[S],
+    step: impl Fn(&mut St::State, S) -> bool,
+) -> u32
+where
+    S: Scalar,
+    St: StateSlices + ?Sized,
+{
+    let mut bits = 0u32;
+    let mut mask = 1u32;
+    for (k, &xi) in x.iter().enumerate() {
+        // SAFETY: start + k < start + x.len() <= state.len(), by the caller.
+        unsafe {
+            let mut s = state.load(start + k);
+            let spiked = step(&mut s, xi);
+            // Vector units pack with constant masks, one per lane; a scalar core is
+            // cheaper with a running mask and a conditional OR. The bits are the same.
+            if cfg!(target_arch = "arm") {
+                if spiked {
+                    bits |= mask;
+                }
+                mask <<= 1;
+            } else {
+                bits |= u32::from(spiked) << k;
+            }
+            state.store(start + k, s);
+        }
+    }
+    bits
+}
+
 /// [`Neuron::step`] on neurons `start..start + x.len()` in turn; their spikes as bits.
 ///
 /// # Safety

@@ -21,7 +21,7 @@
 
 use crate::error::Error;
 use crate::models::reset::Reset;
-use crate::neuron::{Neuron, state_soa};
+use crate::neuron::{Neuron, StateSlices, state_soa, step_branch_free, step_each};
 use crate::param;
 use crate::scalar::Scalar;
 
@@ -203,5 +203,46 @@ impl<S: Scalar> Neuron<S> for Lapicque<S> {
         };
         state.mem = m;
         m > self.threshold
+    }
+
+    #[inline(always)]
+    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    where
+        St: StateSlices<State = Self::State> + ?Sized,
+    {
+        // `step` with the reset kind chosen once per block, so the loop vectorises.
+        match self.reset {
+            // SAFETY: forwarded from the caller.
+            Reset::Subtract => unsafe {
+                step_branch_free(state, start, x, |s, xi| self.branch_free::<true>(s, xi))
+            },
+            // SAFETY: forwarded from the caller.
+            Reset::None => unsafe {
+                step_branch_free(state, start, x, |s, xi| self.branch_free::<false>(s, xi))
+            },
+            // SAFETY: forwarded from the caller.
+            Reset::Zero => unsafe { step_each(self, state, start, x) },
+        }
+    }
+}
+
+impl<S: Scalar> Lapicque<S> {
+    /// `step` with a subtractive reset (`SUBTRACT`) or none, the pending reset as a select:
+    /// subtracting a zero threshold leaves every value as it is.
+    #[inline(always)]
+    fn branch_free<const SUBTRACT: bool>(&self, s: &mut LapicqueState<S>, x: S) -> bool {
+        let thr = self.threshold;
+        let drive = if S::FLOAT {
+            x.mul(self.r).mul(self.inv_rc).mul(self.dt)
+        } else {
+            x.mul(self.dt)
+        };
+        let back = if SUBTRACT && s.mem > thr {
+            thr
+        } else {
+            S::ZERO
+        };
+        s.mem = drive.add(s.mem.scale(self.keep)).sub(back);
+        s.mem > thr
     }
 }

@@ -18,7 +18,7 @@
 
 use crate::error::Error;
 use crate::models::reset::{self, Reset};
-use crate::neuron::{Neuron, StateSlices, state_soa, step_each};
+use crate::neuron::{Neuron, StateSlices, state_soa, step_branch_free, step_each};
 use crate::param;
 use crate::scalar::Scalar;
 
@@ -151,82 +151,24 @@ impl<S: Scalar> Neuron<S> for Leaky<S> {
         // a zero threshold leaves every value (a negative zero too) as it is.
         match (self.reset, self.reset_delay) {
             (Reset::Subtract, true) => {
-                let next = |prev: S, xi: S| {
-                    let back = if prev > thr { thr } else { S::ZERO };
-                    prev.scale(beta).add(xi).sub(back)
+                let step = |s: &mut LeakyState<S>, xi: S| {
+                    let back = if s.mem > thr { thr } else { S::ZERO };
+                    s.mem = s.mem.scale(beta).add(xi).sub(back);
+                    s.mem > thr
                 };
                 // SAFETY: forwarded from the caller.
-                unsafe { block(state, start, x, thr, next) }
+                unsafe { step_branch_free(state, start, x, step) }
             }
             (Reset::None, true) => {
-                let next = |prev: S, xi: S| prev.scale(beta).add(xi);
+                let step = |s: &mut LeakyState<S>, xi: S| {
+                    s.mem = s.mem.scale(beta).add(xi);
+                    s.mem > thr
+                };
                 // SAFETY: forwarded from the caller.
-                unsafe { block(state, start, x, thr, next) }
+                unsafe { step_branch_free(state, start, x, step) }
             }
             // SAFETY: forwarded from the caller.
             _ => unsafe { step_each(self, state, start, x) },
         }
     }
-}
-
-/// The block loop of a Leaky membrane update `next(prev, x)` with a delayed reset.
-///
-/// # Safety
-/// `start + x.len() <= state.len()` and `x.len() <= 32`.
-#[inline(always)]
-unsafe fn block<S, St>(
-    state: &mut St,
-    start: usize,
-    x: &[S],
-    thr: S,
-    next: impl Fn(S, S) -> S,
-) -> u32
-where
-    S: Scalar,
-    St: StateSlices<State = LeakyState<S>> + ?Sized,
-{
-    // A full block gets its own copy of the loop, of constant length: its spike masks are
-    // then constants and the packing costs an AND and an OR per vector of neurons.
-    match <&[S; 32]>::try_from(x) {
-        // SAFETY: forwarded from the caller.
-        Ok(full) => unsafe { pack(state, start, full, thr, next) },
-        // SAFETY: forwarded from the caller.
-        Err(_) => unsafe { pack(state, start, x, thr, next) },
-    }
-}
-
-/// # Safety
-/// As for [`block`].
-#[inline(always)]
-unsafe fn pack<S, St>(
-    state: &mut St,
-    start: usize,
-    x: &[S],
-    thr: S,
-    next: impl Fn(S, S) -> S,
-) -> u32
-where
-    S: Scalar,
-    St: StateSlices<State = LeakyState<S>> + ?Sized,
-{
-    let mut bits = 0u32;
-    let mut mask = 1u32;
-    for (k, &xi) in x.iter().enumerate() {
-        // SAFETY: start + k < start + x.len() <= state.len(), by the caller.
-        unsafe {
-            let m = next(state.load(start + k).mem, xi);
-            // Vector units pack with constant masks, one per lane; a scalar core is
-            // cheaper with a running mask and a conditional OR. The bits are the same.
-            if cfg!(target_arch = "arm") {
-                if m > thr {
-                    bits |= mask;
-                }
-                mask <<= 1;
-            } else {
-                bits |= u32::from(m > thr) << k;
-            }
-            state.store(start + k, LeakyState { mem: m });
-        }
-    }
-    bits
 }

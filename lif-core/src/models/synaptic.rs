@@ -16,7 +16,7 @@
 
 use crate::error::Error;
 use crate::models::reset::{self, Reset};
-use crate::neuron::{Neuron, state_soa};
+use crate::neuron::{Neuron, StateSlices, state_soa, step_branch_free, step_each};
 use crate::param;
 use crate::scalar::Scalar;
 
@@ -145,5 +145,42 @@ impl<S: Scalar> Neuron<S> for Synaptic<S> {
         state.syn = syn;
         state.mem = m;
         spike
+    }
+
+    #[inline(always)]
+    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    where
+        St: StateSlices<State = Self::State> + ?Sized,
+    {
+        // `step` with the reset kind chosen once per block, so the loop vectorises.
+        match (self.reset, self.reset_delay) {
+            // SAFETY: forwarded from the caller.
+            (Reset::Subtract, true) => unsafe {
+                step_branch_free(state, start, x, |s, xi| self.branch_free::<true>(s, xi))
+            },
+            // SAFETY: forwarded from the caller.
+            (Reset::None, true) => unsafe {
+                step_branch_free(state, start, x, |s, xi| self.branch_free::<false>(s, xi))
+            },
+            // SAFETY: forwarded from the caller.
+            _ => unsafe { step_each(self, state, start, x) },
+        }
+    }
+}
+
+impl<S: Scalar> Synaptic<S> {
+    /// `step` with a delayed subtractive reset (`SUBTRACT`) or none, the pending reset as a
+    /// select: subtracting a zero threshold leaves every value as it is.
+    #[inline(always)]
+    fn branch_free<const SUBTRACT: bool>(&self, s: &mut SynapticState<S>, x: S) -> bool {
+        let thr = self.threshold;
+        let back = if SUBTRACT && s.mem > thr {
+            thr
+        } else {
+            S::ZERO
+        };
+        s.syn = s.syn.scale(self.alpha).add(x);
+        s.mem = s.mem.scale(self.beta).add(s.syn).sub(back);
+        s.mem > thr
     }
 }
