@@ -145,30 +145,34 @@ impl<S: Scalar> Neuron<S> for Leaky<S> {
     where
         St: StateSlices<State = Self::State> + ?Sized,
     {
-        let (beta, thr) = (self.beta, self.threshold);
-        // `step` with the reset kind chosen once per block and the pending reset as a select,
-        // so the loop has no branch and vectorises. Equal to `step` bit for bit: subtracting
-        // a zero threshold leaves every value (a negative zero too) as it is.
+        // `step` with the reset kind chosen once per block, so the loop vectorises.
         match (self.reset, self.reset_delay) {
-            (Reset::Subtract, true) => {
-                let step = |s: &mut LeakyState<S>, xi: S| {
-                    let back = if s.mem > thr { thr } else { S::ZERO };
-                    s.mem = s.mem.scale(beta).add(xi).sub(back);
-                    s.mem > thr
-                };
-                // SAFETY: forwarded from the caller.
-                unsafe { step_branch_free(state, start, x, step) }
-            }
-            (Reset::None, true) => {
-                let step = |s: &mut LeakyState<S>, xi: S| {
-                    s.mem = s.mem.scale(beta).add(xi);
-                    s.mem > thr
-                };
-                // SAFETY: forwarded from the caller.
-                unsafe { step_branch_free(state, start, x, step) }
-            }
+            // SAFETY: forwarded from the caller.
+            (Reset::Subtract, true) => unsafe {
+                step_branch_free(state, start, x, |s, xi| self.branch_free::<true>(s, xi))
+            },
+            // SAFETY: forwarded from the caller.
+            (Reset::None, true) => unsafe {
+                step_branch_free(state, start, x, |s, xi| self.branch_free::<false>(s, xi))
+            },
             // SAFETY: forwarded from the caller.
             _ => unsafe { step_each(self, state, start, x) },
         }
+    }
+}
+
+impl<S: Scalar> Leaky<S> {
+    /// `step` with a delayed subtractive reset (`SUBTRACT`) or none, the pending reset as a
+    /// select: subtracting a zero threshold leaves every value (a negative zero too) as it is.
+    #[inline(always)]
+    fn branch_free<const SUBTRACT: bool>(&self, s: &mut LeakyState<S>, x: S) -> bool {
+        let thr = self.threshold;
+        let back = if SUBTRACT && s.mem > thr {
+            thr
+        } else {
+            S::ZERO
+        };
+        s.mem = s.mem.scale(self.beta).add(x).sub(back);
+        s.mem > thr
     }
 }
