@@ -125,14 +125,38 @@ where
     M: Neuron<S>,
     St: StateSlices<State = M::State> + ?Sized,
 {
+    // SAFETY: forwarded from the caller; k < x.len().
+    unsafe { step_each_with(state, start, x.len(), |_| model, |k| *x.get_unchecked(k)) }
+}
+
+/// Neurons `start..start + count` in turn, neuron `start + k` with model `model(k)` and input
+/// `input(k)`; their spikes as bits. The per-neuron loop of [`step_each`] and of per-neuron
+/// parameters.
+///
+/// # Safety
+/// `start + count <= state.len()`, `count <= 32`, and `model` and `input` may be called
+/// for every `k < count`.
+#[inline(always)]
+pub(crate) unsafe fn step_each_with<'m, S, M, St>(
+    state: &mut St,
+    start: usize,
+    count: usize,
+    model: impl Fn(usize) -> &'m M,
+    mut input: impl FnMut(usize) -> S,
+) -> u32
+where
+    S: Scalar,
+    M: Neuron<S> + 'm,
+    St: StateSlices<State = M::State> + ?Sized,
+{
     let mut bits = 0u32;
     let mut mask = 1u32;
-    for (k, &input) in x.iter().enumerate() {
-        // SAFETY: start + k < start + x.len() <= state.len(), by the caller.
+    for k in 0..count {
+        // SAFETY: start + k < start + count <= state.len(), by the caller.
         unsafe {
             let mut s = state.load(start + k);
             // A running mask: a conditional OR, cheaper than shifting the bool.
-            if model.step(&mut s, input) {
+            if model(k).step(&mut s, input(k)) {
                 bits |= mask;
             }
             state.store(start + k, s);

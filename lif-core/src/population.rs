@@ -9,7 +9,7 @@
 
 use crate::error::Error;
 use crate::input::Stimulus;
-use crate::neuron::{Neuron, StateSlices};
+use crate::neuron::{Neuron, StateSlices, step_each_with};
 use crate::rng::RngState;
 use crate::scalar::Scalar;
 
@@ -486,12 +486,20 @@ where
                             }
                             model.step_block(state, start, &x[..count])
                         }
-                        (None, Some(x)) => {
-                            each(params, state, start, count, |k| *x.get_unchecked(k))
-                        }
-                        (None, None) => {
-                            each(params, state, start, count, |k| source.get(t, start + k))
-                        }
+                        (None, Some(x)) => step_each_with(
+                            state,
+                            start,
+                            count,
+                            |k| params.at(start + k),
+                            |k| *x.get_unchecked(k),
+                        ),
+                        (None, None) => step_each_with(
+                            state,
+                            start,
+                            count,
+                            |k| params.at(start + k),
+                            |k| source.get(t, start + k),
+                        ),
                     }
                 };
                 // SAFETY: spikes holds `steps` rows of n neurons, checked by `run_from`.
@@ -500,41 +508,6 @@ where
         }
     }
     Ok(())
-}
-
-/// Neurons `start..start + count`, each with its own parameters, input `input(k)` for
-/// neuron `start + k`; their spikes as bits.
-///
-/// # Safety
-/// `start + count <= state.len()`, `params` holds their parameters, and `count <= 32`.
-#[inline(always)]
-unsafe fn each<S, M, P, St>(
-    params: &P,
-    state: &mut St,
-    start: usize,
-    count: usize,
-    mut input: impl FnMut(usize) -> S,
-) -> u32
-where
-    S: Scalar,
-    M: Neuron<S>,
-    P: ParamSource<M>,
-    St: StateSlices<State = M::State> + ?Sized,
-{
-    let mut bits = 0u32;
-    let mut mask = 1u32;
-    for k in 0..count {
-        // SAFETY: start + k < state.len(), and params holds neuron start + k, by the caller.
-        unsafe {
-            let mut s = state.load(start + k);
-            if params.at(start + k).step(&mut s, input(k)) {
-                bits |= mask;
-            }
-            state.store(start + k, s);
-        }
-        mask <<= 1;
-    }
-    bits
 }
 
 /// Applies a modulation signal to every neuron ([`Neuron::modulate`]).
