@@ -4,7 +4,7 @@
 //! place and checking them as it reads (`StreamRows`).
 
 use lif_core::population::{self, Generated, Rows, Shared, StreamRows};
-use lif_core::{AosSlices, Neuron, RngState, Scalar, Stimulus};
+use lif_core::{AosSlices, Neuron, RngState, Scalar, SpikeSink, Stimulus};
 use rayon::prelude::*;
 
 use crate::SimError;
@@ -35,6 +35,56 @@ fn check_finite<S: Scalar>(data: &[S]) -> Result<(), SimError> {
     }
 }
 
+/// The run's packed spike rows, (steps, words), shared by the parallel blocks: each block
+/// writes only its own words of each row.
+struct SharedRows {
+    ptr: *mut u32,
+    len: usize,
+    words: usize,
+}
+
+// SAFETY: blocks write disjoint words (`BlockSink::put`), and nothing else touches the rows
+// until every block is done.
+unsafe impl Sync for SharedRows {}
+
+/// Where one block's spikes go: its words of the run's rows, in place (no per-block buffer
+/// to merge afterwards), and its neurons' spike counts, added as the words are written (a
+/// separate pass over the packed rows took a fifth of a large run).
+struct BlockSink<'a> {
+    rows: &'a SharedRows,
+    /// The block's first word in each row.
+    first: usize,
+    /// Row of the run that the sink's row 0 is.
+    row0: usize,
+    /// Rows the sink takes.
+    steps: usize,
+    /// The block's words per row.
+    words: usize,
+    /// Spikes per neuron of the block.
+    counts: &'a mut [u32],
+}
+
+impl SpikeSink for BlockSink<'_> {
+    fn required_len(rows: usize, n: usize) -> usize {
+        rows.saturating_mul(n.div_ceil(population::BLOCK))
+    }
+    fn available(&self) -> usize {
+        self.steps * self.words
+    }
+    #[inline]
+    unsafe fn put(&mut self, row: usize, _n: usize, block: usize, bits: u32, count: usize) {
+        let at = (self.row0 + row) * self.rows.words + self.first + block;
+        debug_assert!(at < self.rows.len && block < self.words);
+        // SAFETY: lif-core calls `put` with row < steps and block < words (the lengths
+        // `available` reported); the block's words of every row are its own (`SharedRows`).
+        unsafe { *self.rows.ptr.add(at) = bits };
+        let counts = &mut self.counts[block * population::BLOCK..][..count];
+        for (j, c) in counts.iter_mut().enumerate() {
+            *c += (bits >> j) & 1;
+        }
+    }
+}
+
 /// A block's recorded values: (step, index in the record list, membrane, threshold).
 type Samples<S> = Vec<(usize, usize, S, S)>;
 
@@ -58,7 +108,8 @@ type Split<'a, S> = (
     Vec<Option<&'a mut [RngState]>>,
 );
 
-/// Runs `steps` steps of every neuron; returns packed spikes, row-major (steps, words).
+/// Runs `steps` steps of every neuron; returns packed spikes, row-major (steps, words), and
+/// the spikes per neuron.
 /// Membranes of neurons `record[k]` go to `trace[t * record.len() + k]`, their thresholds to
 /// `thresholds[..]` likewise.
 pub(crate) fn run<S, M>(
@@ -69,7 +120,7 @@ pub(crate) fn run<S, M>(
     record: &[usize],
     trace: &mut [S],
     thresholds: &mut [S],
-) -> Result<Vec<u32>, SimError>
+) -> Result<(Vec<u32>, Vec<u32>), SimError>
 where
     S: Scalar,
     M: Neuron<S> + Sync,
@@ -114,8 +165,13 @@ where
         }
         _ => None,
     };
-    // Each block fills its own (steps, block words) spike buffer; merged below.
-    let mut block_spikes: Vec<Vec<u32>> = vec![Vec::new(); nblocks];
+    let mut spikes = vec![0u32; steps * words];
+    let mut counts = vec![0u32; n];
+    let rows_out = SharedRows {
+        ptr: spikes.as_mut_ptr(),
+        len: spikes.len(),
+        words,
+    };
     let recorded_per_block: Vec<Vec<(usize, usize)>> = (0..nblocks)
         .map(|b| {
             record
@@ -128,14 +184,13 @@ where
         .collect();
     let traces: Result<Vec<Samples<S>>, SimError> = states
         .par_chunks_mut(block)
-        .zip(block_spikes.par_iter_mut())
+        .zip(counts.par_chunks_mut(block))
         .zip(stream_chunks.into_par_iter())
         .enumerate()
         .map(
-            |(b, ((chunk, out), streams))| -> Result<Samples<S>, SimError> {
+            |(b, ((chunk, counts), streams))| -> Result<Samples<S>, SimError> {
                 let m = chunk.len();
                 let offset = b * block;
-                *out = vec![0u32; steps * m.div_ceil(32)];
                 let mut view = AosSlices(chunk);
                 let probes = &recorded_per_block[b];
                 let mut samples = Vec::with_capacity(probes.len() * steps);
@@ -149,7 +204,14 @@ where
                 let mut streams = streams;
                 for c in 0..calls {
                     let t = c * per_call;
-                    let spikes = &mut out[t * m.div_ceil(32)..(t + per_call) * m.div_ceil(32)];
+                    let mut sink = BlockSink {
+                        rows: &rows_out,
+                        first: offset / population::BLOCK,
+                        row0: t,
+                        steps: per_call,
+                        words: m.div_ceil(population::BLOCK),
+                        counts: &mut *counts,
+                    };
                     match (rows, generated, streams.as_deref_mut()) {
                         (Some(data), _, _) => {
                             let data = &data[t * n..(t + per_call) * n];
@@ -163,7 +225,7 @@ where
                                 &mut view,
                                 &mut source,
                                 per_call,
-                                spikes,
+                                &mut sink,
                             )
                             .map_err(|e| match e {
                                 // Its index into the whole (steps, n) input.
@@ -187,7 +249,7 @@ where
                                 &mut view,
                                 &mut source,
                                 per_call,
-                                spikes,
+                                &mut sink,
                             )?;
                         }
                         _ => {
@@ -222,17 +284,5 @@ where
             thresholds[t * record.len() + k] = th;
         }
     }
-    // Merge: block b owns words [b * block / 32, ...) of every row.
-    let mut spikes = vec![0u32; steps * words];
-    spikes
-        .par_chunks_mut(words.max(1))
-        .enumerate()
-        .for_each(|(t, row)| {
-            for (b, out) in block_spikes.iter().enumerate() {
-                let bw = out.len() / steps.max(1);
-                let first = b * block / 32;
-                row[first..first + bw].copy_from_slice(&out[t * bw..(t + 1) * bw]);
-            }
-        });
-    Ok(spikes)
+    Ok((spikes, counts))
 }

@@ -251,7 +251,7 @@ where
         };
         let mut trace = vec![S::ZERO; steps * record.len()];
         let mut thresholds = vec![S::ZERO; steps * record.len()];
-        let spikes = match &mut self.engine {
+        let (spikes, counts) = match &mut self.engine {
             Engine::Cpu | Engine::Never(_) => {
                 let cpu_input = match (input, stimulus) {
                     (Input::Array(data), _) => cpu::CpuInput::Rows(data),
@@ -280,17 +280,23 @@ where
             }
             #[cfg(feature = "cuda")]
             Engine::Cuda(engine) => match (input, stimulus) {
-                (Input::Array(data), _) => {
-                    engine.run_rows(data, steps, record, &mut trace, &mut thresholds)?
-                }
-                (_, Some(stimulus)) => engine.run_generated(
-                    stimulus,
-                    (self.step, &self.streams),
+                (Input::Array(data), _) => with_counts(
+                    engine.run_rows(data, steps, record, &mut trace, &mut thresholds)?,
+                    n,
                     steps,
-                    record,
-                    &mut trace,
-                    &mut thresholds,
-                )?,
+                ),
+                (_, Some(stimulus)) => with_counts(
+                    engine.run_generated(
+                        stimulus,
+                        (self.step, &self.streams),
+                        steps,
+                        record,
+                        &mut trace,
+                        &mut thresholds,
+                    )?,
+                    n,
+                    steps,
+                ),
                 (_, None) => {
                     return Err(SimError::Shape {
                         what: "input",
@@ -301,7 +307,6 @@ where
             },
         };
         self.step += steps as u64;
-        let counts = spike_counts(&spikes, n, steps);
         Ok(RunOutput {
             spikes,
             counts,
@@ -338,8 +343,17 @@ where
     }
 }
 
+/// Packed rows and their spikes per neuron.
+#[cfg(feature = "cuda")]
+fn with_counts(spikes: Vec<u32>, n: usize, steps: usize) -> (Vec<u32>, Vec<u32>) {
+    let counts = spike_counts(&spikes, n, steps);
+    (spikes, counts)
+}
+
 /// Spikes per neuron of packed rows (steps, ceil(n / 32)), counted in parallel over columns
-/// of words (a serial count took a third of a large CPU run).
+/// of words (a serial count took a third of a large CPU run). The CPU backend counts as it
+/// writes instead.
+#[cfg(feature = "cuda")]
 fn spike_counts(spikes: &[u32], n: usize, steps: usize) -> Vec<u32> {
     use rayon::prelude::*;
     let words = n.div_ceil(32);
