@@ -145,14 +145,7 @@ fn check_params<M, P: ParamSource<M>>(params: &P, n: usize) -> Result<(), Error>
 /// The index of the first non-finite value in `xs`.
 #[inline]
 pub fn first_non_finite<S: Scalar>(xs: &[S]) -> Option<usize> {
-    // Fixed point holds only finite values.
-    if !S::FLOAT {
-        return None;
-    }
-    // An OR over every value with no early exit: integer reductions vectorise (a search
-    // that stops at the first bad value does not); only then is it looked for.
-    let any_bad = xs.iter().fold(false, |bad, x| bad | !x.is_finite());
-    if !any_bad {
+    if S::all_finite(xs) {
         None
     } else {
         xs.iter().position(|x| !x.is_finite())

@@ -14,10 +14,15 @@ pub trait Clock {
 }
 
 /// Runs `f` and returns its result with the ticks it took (modulo the clock's width).
+///
+/// The result passes through [`core::hint::black_box`] before the second reading, so its
+/// computation cannot sink past it. Inputs that `f` reads should pass through it before the
+/// call, for the same reason: the compiler may otherwise compute them inside the measured
+/// region (the firmware's Leaky count once included its own input generation that way).
 #[inline]
 pub fn measure<C: Clock, R>(clock: &C, f: impl FnOnce() -> R) -> (R, u32) {
     let start = clock.now();
-    let r = f();
+    let r = core::hint::black_box(f());
     (r, clock.now().wrapping_sub(start) & C::MASK)
 }
 
