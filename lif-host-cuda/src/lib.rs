@@ -78,6 +78,18 @@ pub struct RunOutput<S> {
     pub thresholds: Vec<S>,
 }
 
+impl<S> Default for RunOutput<S> {
+    /// Empty buffers, for [`Simulator::run_into`] to fill.
+    fn default() -> Self {
+        Self {
+            spikes: Vec::new(),
+            counts: Vec::new(),
+            trace: Vec::new(),
+            thresholds: Vec::new(),
+        }
+    }
+}
+
 impl<S> RunOutput<S> {
     /// Total number of spikes.
     pub fn spike_total(&self) -> u32 {
@@ -110,6 +122,8 @@ where
     step: u64,
     engine: Engine<S, M>,
     note: Option<String>,
+    /// The CPU backend's copy of the state for undoing a failed run, kept between runs.
+    snapshot: Vec<M::State>,
 }
 
 impl<S, M> Simulator<S, M>
@@ -147,6 +161,7 @@ where
             step: 0,
             engine,
             note,
+            snapshot: Vec::new(),
         })
     }
 
@@ -225,6 +240,40 @@ where
         steps: usize,
         record: &[usize],
     ) -> Result<RunOutput<S>, SimError> {
+        let mut out = RunOutput::default();
+        self.run_into(input, steps, record, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Simulator::run`] into `out`, reusing its buffers: a caller that runs a long
+    /// simulation in chunks allocates its outputs once (on the CPU, allocating and freeing
+    /// them on every call cost more than the stepping at N = 1e7). On error the state is as
+    /// it was and `out` is empty.
+    pub fn run_into(
+        &mut self,
+        input: Input<'_, S>,
+        steps: usize,
+        record: &[usize],
+        out: &mut RunOutput<S>,
+    ) -> Result<(), SimError> {
+        let result = self.run_checked(input, steps, record, out);
+        if result.is_err() {
+            out.spikes.clear();
+            out.counts.clear();
+            out.trace.clear();
+            out.thresholds.clear();
+        }
+        result
+    }
+
+    /// The body of [`Simulator::run_into`].
+    fn run_checked(
+        &mut self,
+        input: Input<'_, S>,
+        steps: usize,
+        record: &[usize],
+        out: &mut RunOutput<S>,
+    ) -> Result<(), SimError> {
         let n = self.states.len();
         if let Some(&bad) = record.iter().find(|&&i| i >= n) {
             return Err(SimError::Shape {
@@ -249,9 +298,11 @@ where
             }
             Input::Array(_) => None,
         };
-        let mut trace = vec![S::ZERO; steps * record.len()];
-        let mut thresholds = vec![S::ZERO; steps * record.len()];
-        let (spikes, counts) = match &mut self.engine {
+        for v in [&mut out.trace, &mut out.thresholds] {
+            v.clear();
+            v.resize(steps * record.len(), S::ZERO);
+        }
+        match &mut self.engine {
             Engine::Cpu | Engine::Never(_) => {
                 let cpu_input = match (input, stimulus) {
                     (Input::Array(data), _) => cpu::CpuInput::Rows(data),
@@ -274,45 +325,42 @@ where
                     cpu_input,
                     steps,
                     record,
-                    &mut trace,
-                    &mut thresholds,
+                    cpu::Outputs {
+                        spikes: &mut out.spikes,
+                        counts: &mut out.counts,
+                        trace: &mut out.trace,
+                        thresholds: &mut out.thresholds,
+                        snapshot: &mut self.snapshot,
+                    },
                 )?
             }
             #[cfg(feature = "cuda")]
-            Engine::Cuda(engine) => match (input, stimulus) {
-                (Input::Array(data), _) => with_counts(
-                    engine.run_rows(data, steps, record, &mut trace, &mut thresholds)?,
-                    n,
-                    steps,
-                ),
-                (_, Some(stimulus)) => with_counts(
-                    engine.run_generated(
+            Engine::Cuda(engine) => {
+                out.spikes = match (input, stimulus) {
+                    (Input::Array(data), _) => {
+                        engine.run_rows(data, steps, record, &mut out.trace, &mut out.thresholds)?
+                    }
+                    (_, Some(stimulus)) => engine.run_generated(
                         stimulus,
                         (self.step, &self.streams),
                         steps,
                         record,
-                        &mut trace,
-                        &mut thresholds,
+                        &mut out.trace,
+                        &mut out.thresholds,
                     )?,
-                    n,
-                    steps,
-                ),
-                (_, None) => {
-                    return Err(SimError::Shape {
-                        what: "input",
-                        expected: 1,
-                        actual: 0,
-                    });
-                }
-            },
-        };
+                    (_, None) => {
+                        return Err(SimError::Shape {
+                            what: "input",
+                            expected: 1,
+                            actual: 0,
+                        });
+                    }
+                };
+                out.counts = spike_counts(&out.spikes, n, steps);
+            }
+        }
         self.step += steps as u64;
-        Ok(RunOutput {
-            spikes,
-            counts,
-            trace,
-            thresholds,
-        })
+        Ok(())
     }
 
     /// Applies a modulation signal to every neuron between steps (`nm = transform(signal)`
@@ -341,13 +389,6 @@ where
     pub fn step(&mut self, input: &[S]) -> Result<Vec<u32>, SimError> {
         Ok(self.run(Input::Array(input), 1, &[])?.spikes)
     }
-}
-
-/// Packed rows and their spikes per neuron.
-#[cfg(feature = "cuda")]
-fn with_counts(spikes: Vec<u32>, n: usize, steps: usize) -> (Vec<u32>, Vec<u32>) {
-    let counts = spike_counts(&spikes, n, steps);
-    (spikes, counts)
 }
 
 /// Spikes per neuron of packed rows (steps, ceil(n / 32)), counted in parallel over columns

@@ -137,3 +137,43 @@ fn a_non_finite_input_fails_the_whole_run_and_steps_nothing() {
     case(LeakyConfig::default().build::<f32>().unwrap(), 40);
     case(ExtendedConfig::default().build::<f32>().unwrap(), 2);
 }
+
+#[test]
+fn run_into_reuses_its_output_and_equals_run() {
+    let model = LeakyConfig::default().build::<f32>().unwrap();
+    let n = 5_000;
+    let mut fresh = Simulator::new(model, n, 4, Backend::Cpu).unwrap();
+    let mut reused = Simulator::new(model, n, 4, Backend::Cpu).unwrap();
+    let mut out = lif_host_cuda::RunOutput::default();
+    // Shapes change from call to call: longer, shorter, with and without recording, then a
+    // generated input; stale contents of a longer earlier run must not leak through.
+    for (steps, record) in [(7usize, &[][..]), (3, &[0, 4_999][..]), (9, &[17][..])] {
+        let x: Vec<f32> = (0..n * steps)
+            .map(|k| (k * 7919 % 1000) as f32 * 3e-4)
+            .collect();
+        let want = fresh.run(Input::Array(&x), steps, record).unwrap();
+        reused
+            .run_into(Input::Array(&x), steps, record, &mut out)
+            .unwrap();
+        assert_eq!(out, want, "steps {steps}");
+    }
+    let poisson = Input::Generated(Stimulus::Poisson {
+        p: 0.3,
+        amplitude: 0.5,
+    });
+    let want = fresh.run(poisson, 4, &[2]).unwrap();
+    reused.run_into(poisson, 4, &[2], &mut out).unwrap();
+    assert_eq!(out, want);
+    assert_eq!(reused.states().unwrap(), fresh.states().unwrap());
+    // A failed run leaves the state as it was and the output empty.
+    let before = reused.states().unwrap().to_vec();
+    let mut bad = vec![0.1f32; n * 2];
+    bad[n + 3] = f32::NAN;
+    assert!(
+        reused
+            .run_into(Input::Array(&bad), 2, &[1], &mut out)
+            .is_err()
+    );
+    assert!(out.spikes.is_empty() && out.counts.is_empty() && out.trace.is_empty());
+    assert_eq!(reused.states().unwrap(), &before[..]);
+}
