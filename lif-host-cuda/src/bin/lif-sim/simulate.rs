@@ -7,7 +7,7 @@ use lif_core::{
     ExtendedConfig, I8F24, I16F16, LapicqueConfig, LeakyConfig, LifConfig, Neuron, Scalar,
     SynapticConfig,
 };
-use lif_host_cuda::{Backend, Input, Simulator};
+use lif_host_cuda::{Backend, Input, RunOutput, Simulator};
 
 use crate::config::{BackendKind, Config, ModelKind, ScalarKind};
 use crate::inputs::{self, Source};
@@ -94,6 +94,8 @@ where
     let modulation = cfg.modulation.as_ref().map(|m| inputs::signal(m, steps));
     let mut last_signal: Option<f64> = None;
     let mut done = 0;
+    // One output buffer for every chunk.
+    let mut out = RunOutput::default();
     while done < steps {
         let mut len = chunk.min(steps - done);
         if let Some(signal) = &modulation {
@@ -120,9 +122,11 @@ where
             }
             (None, _) => {}
         }
-        let out = match (&host, &source) {
-            (Some(rows), _) => sim.run(Input::Array(rows), len, &record),
-            (None, Source::Generated(s)) => sim.run(Input::Generated(*s), len, &record),
+        match (&host, &source) {
+            (Some(rows), _) => sim.run_into(Input::Array(rows), len, &record, &mut out),
+            (None, Source::Generated(s)) => {
+                sim.run_into(Input::Generated(*s), len, &record, &mut out)
+            }
             (None, _) => return Err("input: no values generated".into()),
         }
         .map_err(|e| format!("simulation: {e}"))?;
