@@ -247,8 +247,8 @@ where
 
     /// [`Simulator::run`] into `out`, reusing its buffers: a caller that runs a long
     /// simulation in chunks allocates its outputs once (on the CPU, allocating and freeing
-    /// them on every call cost more than the stepping at N = 1e7). On error the state is as
-    /// it was and `out` is empty.
+    /// them on every call cost more than the stepping at N = 1e7). On error `out` is empty,
+    /// and on the CPU backend every neuron is as it was.
     pub fn run_into(
         &mut self,
         input: Input<'_, S>,
