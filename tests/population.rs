@@ -192,8 +192,53 @@ population_tests!(
     LifSlices,
     LifState,
     [v, refractory],
+    // dt = 1 so that neurons fire within the tests' few steps (with BrainPy's dt = 0.1 the
+    // first spike needs about 70).
     LifConfig {
         refractory_steps: 2,
+        dt: 1.0,
+        ..LifConfig::default()
+    },
+    10.0,
+    40.0
+);
+population_tests!(
+    lif_euler_soft,
+    LifSlices,
+    LifState,
+    [v, refractory],
+    LifConfig {
+        refractory_steps: 3,
+        integration: Integration::Euler,
+        reset: LifReset::Soft,
+        dt: 1.0,
+        ..LifConfig::default()
+    },
+    10.0,
+    40.0
+);
+population_tests!(
+    lif_exact_soft_no_refractory,
+    LifSlices,
+    LifState,
+    [v, refractory],
+    LifConfig {
+        reset: LifReset::Soft,
+        dt: 1.0,
+        ..LifConfig::default()
+    },
+    10.0,
+    40.0
+);
+population_tests!(
+    lif_euler_hard,
+    LifSlices,
+    LifState,
+    [v, refractory],
+    LifConfig {
+        refractory_steps: 1,
+        integration: Integration::Euler,
+        dt: 1.0,
         ..LifConfig::default()
     },
     10.0,

@@ -14,7 +14,7 @@
 //! `exp(-dt/tau)` and `dt/tau` are computed once in f64.
 
 use crate::error::{Error, ParamProblem, param as perr};
-use crate::neuron::{Neuron, state_soa};
+use crate::neuron::{Neuron, StateSlices, state_soa, step_branch_free, step_each};
 use crate::param;
 use crate::scalar::Scalar;
 
@@ -236,6 +236,83 @@ impl<S: Scalar> Neuron<S> for Lif<S> {
         if spike {
             state.refractory = self.refractory_steps;
         }
+        spike
+    }
+
+    #[inline(always)]
+    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    where
+        St: StateSlices<State = Self::State> + ?Sized,
+    {
+        // `step` with the integration and reset chosen once per block, so the loop
+        // vectorises. A scalar core gains nothing from computing the update for refractory
+        // neurons too (on a Cortex-M4 it cost 38.1 -> 43.6 instructions per I16F16
+        // neuron-step), so it keeps `step`'s early return.
+        if cfg!(target_arch = "arm") {
+            // SAFETY: forwarded from the caller.
+            return unsafe { step_each(self, state, start, x) };
+        }
+        match (self.integration, self.reset) {
+            // SAFETY: forwarded from the caller.
+            (Integration::Exact, LifReset::Hard) => unsafe {
+                step_branch_free(state, start, x, |s, xi| {
+                    self.branch_free::<true, true>(s, xi)
+                })
+            },
+            // SAFETY: forwarded from the caller.
+            (Integration::Exact, LifReset::Soft) => unsafe {
+                step_branch_free(state, start, x, |s, xi| {
+                    self.branch_free::<true, false>(s, xi)
+                })
+            },
+            // SAFETY: forwarded from the caller.
+            (Integration::Euler, LifReset::Hard) => unsafe {
+                step_branch_free(state, start, x, |s, xi| {
+                    self.branch_free::<false, true>(s, xi)
+                })
+            },
+            // SAFETY: forwarded from the caller.
+            (Integration::Euler, LifReset::Soft) => unsafe {
+                step_branch_free(state, start, x, |s, xi| {
+                    self.branch_free::<false, false>(s, xi)
+                })
+            },
+        }
+    }
+}
+
+impl<S: Scalar> Lif<S> {
+    /// `step` with exact integration (`EXACT`, else Euler) and hard reset (`HARD`, else
+    /// soft), written as selects: the update is computed for every neuron and kept only by
+    /// those out of their refractory period (the others hold `v` and count down), which is
+    /// what `step`'s early return does.
+    #[inline(always)]
+    fn branch_free<const EXACT: bool, const HARD: bool>(
+        &self,
+        s: &mut LifState<S>,
+        input: S,
+    ) -> bool {
+        let active = s.refractory == 0;
+        let drive = self.v_rest.add(self.r.mul(input));
+        let v = if EXACT {
+            drive.add(s.v.sub(drive).scale(self.factor))
+        } else {
+            s.v.add(drive.sub(s.v).scale(self.factor))
+        };
+        let spike = active & (v >= self.v_th);
+        let reset = if HARD { self.v_reset } else { v.sub(self.v_th) };
+        s.v = if spike {
+            reset
+        } else if active {
+            v
+        } else {
+            s.v
+        };
+        s.refractory = if spike {
+            self.refractory_steps
+        } else {
+            s.refractory.saturating_sub(1)
+        };
         spike
     }
 }
