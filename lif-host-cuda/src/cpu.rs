@@ -87,8 +87,8 @@ impl SpikeSink for BlockSink<'_> {
 }
 
 /// lif-core's population loop on one block, compiled once per vector width and picked at
-/// run time for the CPU it runs on (AVX-512 took a large f32 `Leaky` run from about 2.2e9 to
-/// 4e9 neuron-steps/s on two cores). The bits cannot change: it is the same code, and Rust
+/// run time for the CPU it runs on (AVX-512 took a large f32 `Leaky` run from about 2.4e9 to
+/// 3.4e9 neuron-steps/s on two cores). The bits cannot change: it is the same code, and Rust
 /// never fuses a multiply and an add on its own, whatever the width.
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2",))]
 fn run_block<S, M, I>(
@@ -131,7 +131,7 @@ type Split<'a, S> = (
 
 /// Where a CPU run writes, in buffers the simulator and its caller keep from run to run: a
 /// large run allocating its outputs afresh spent more time in page faults, and freeing them
-/// in TLB shootdowns, than stepping (N = 1e7: 1.3e9 against 3.3e9 neuron-steps/s).
+/// in TLB shootdowns, than stepping (N = 1e7: 1.3e9 against 3.6e9 neuron-steps/s).
 pub(crate) struct Outputs<'a, S, St> {
     /// Packed spikes, row-major (steps, words); resized here.
     pub spikes: &'a mut Vec<u32>,
