@@ -347,3 +347,72 @@ fn owned_arrays_run_the_same_loop() {
     assert_eq!(arrays.mem.as_slice(), mem.as_slice());
     assert_eq!(arrays.syn.as_slice(), syn.as_slice());
 }
+
+/// The deterministic extended model steps a block with its four mechanisms fixed at compile
+/// time, touching only their variables: for every combination, on the structure-of-arrays
+/// and the array-of-structs views, that equals `step` on each neuron, untouched variables
+/// included (they start away from their defaults here, so a block that wrote them would
+/// show).
+#[test]
+fn extended_blocks_equal_steps_for_every_switch_combination() {
+    fn check<S: Scalar>(cfg: ExtendedConfig) {
+        let model = cfg.build::<S>().unwrap();
+        let (n, steps) = (45, 60);
+        let input: Vec<S> = inputs(11, n * steps, -0.2, 3.0);
+        let start: Vec<ExtendedState<S>> = (0..n)
+            .map(|i| {
+                let mut s = model.initial_state(9, i as u64);
+                let f = |v: f64| S::from_f64(v + i as f64 / 100.0).unwrap();
+                (s.a, s.se, s.nm, s.q, s.v_th) = (f(0.1), f(0.5), f(0.05), f(0.3), f(0.9));
+                s
+            })
+            .collect();
+        let mut want = start.clone();
+        let mut want_spikes = vec![false; n * steps];
+        for (i, s) in want.iter_mut().enumerate() {
+            for t in 0..steps {
+                want_spikes[t * n + i] = model.step(s, input[t * n + i]);
+            }
+        }
+        assert!(want_spikes.iter().any(|&s| s), "{cfg:?} never fires");
+
+        let mut aos = start.clone();
+        let mut spikes = vec![false; n * steps];
+        population::run(
+            &Shared(&model),
+            &mut AosSlices(&mut aos),
+            &input,
+            steps,
+            &mut spikes[..],
+        )
+        .unwrap();
+        assert_eq!(aos, want, "array of structs, {cfg:?}");
+        assert_eq!(spikes, want_spikes, "array of structs, {cfg:?}");
+
+        let col = |f: fn(&ExtendedState<S>) -> S| start.iter().map(f).collect::<Vec<_>>();
+        let (mut v, mut a, mut se) = (col(|s| s.v), col(|s| s.a), col(|s| s.se));
+        let (mut nm, mut q, mut th) = (col(|s| s.nm), col(|s| s.q), col(|s| s.v_th));
+        let mut rng: Vec<RngState> = start.iter().map(|s| s.rng).collect();
+        let mut view =
+            ExtendedSlices::new(&mut v, &mut a, &mut se, &mut nm, &mut q, &mut th, &mut rng)
+                .unwrap();
+        let mut spikes = vec![false; n * steps];
+        population::run(&Shared(&model), &mut view, &input, steps, &mut spikes[..]).unwrap();
+        let got: Vec<_> = (0..n).map(|i| view.get(i).unwrap()).collect();
+        assert_eq!(got, want, "structure of arrays, {cfg:?}");
+        assert_eq!(spikes, want_spikes, "structure of arrays, {cfg:?}");
+    }
+    for bits in 0..16u32 {
+        let cfg = ExtendedConfig {
+            adaptation: bits & 1 != 0,
+            adaptive_threshold: bits & 2 != 0,
+            depression: bits & 4 != 0,
+            neuromodulation: bits & 8 != 0,
+            ..ExtendedConfig::deterministic()
+        };
+        check::<f32>(cfg);
+        check::<f64>(cfg);
+        check::<I16F16>(cfg);
+        check::<I8F24>(cfg);
+    }
+}

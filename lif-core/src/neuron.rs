@@ -68,15 +68,47 @@ where
     S: Scalar,
     St: StateSlices + ?Sized,
 {
+    // SAFETY: forwarded from the caller.
+    unsafe { step_touching(state, start, x, None, step) }
+}
+
+/// The state variables a block step uses: each neuron starts from `template`, the variables
+/// in `reads` are loaded over it and those in `writes` stored back (masks of
+/// [`StateSlices::load_fields`]). The step must not read a variable outside `reads` nor
+/// change one outside `writes`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Touch<T> {
+    pub template: T,
+    pub reads: u32,
+    pub writes: u32,
+}
+
+/// [`step_branch_free`] for a step that uses only the variables `touch` names (all of them
+/// when `None`): from a structure of arrays the others are neither loaded nor stored.
+///
+/// # Safety
+/// As for [`step_branch_free`].
+#[inline(always)]
+pub(crate) unsafe fn step_touching<S, St>(
+    state: &mut St,
+    start: usize,
+    x: &[S],
+    touch: Option<Touch<St::State>>,
+    step: impl Fn(&mut St::State, S) -> bool,
+) -> u32
+where
+    S: Scalar,
+    St: StateSlices + ?Sized,
+{
     match <&[S; 32]>::try_from(x) {
         // SAFETY: forwarded from the caller.
-        Ok(full) => unsafe { pack(state, start, full, step) },
+        Ok(full) => unsafe { pack(state, start, full, touch, step) },
         // SAFETY: forwarded from the caller.
-        Err(_) => unsafe { pack(state, start, x, step) },
+        Err(_) => unsafe { pack(state, start, x, touch, step) },
     }
 }
 
-/// The loop of [`step_branch_free`].
+/// The loop of [`step_touching`].
 ///
 /// # Safety
 /// As for [`step_branch_free`].
@@ -85,6 +117,7 @@ unsafe fn pack<S, St>(
     state: &mut St,
     start: usize,
     x: &[S],
+    touch: Option<Touch<St::State>>,
     step: impl Fn(&mut St::State, S) -> bool,
 ) -> u32
 where
@@ -96,7 +129,14 @@ where
     for (k, &xi) in x.iter().enumerate() {
         // SAFETY: start + k < start + x.len() <= state.len(), by the caller.
         unsafe {
-            let mut s = state.load(start + k);
+            let mut s = match touch {
+                Some(t) => {
+                    let mut s = t.template;
+                    state.load_fields(start + k, t.reads, &mut s);
+                    s
+                }
+                None => state.load(start + k),
+            };
             let spiked = step(&mut s, xi);
             // Vector units pack with constant masks, one per lane; a scalar core is
             // cheaper with a running mask and a conditional OR. The bits are the same.
@@ -108,7 +148,10 @@ where
             } else {
                 bits |= u32::from(spiked) << k;
             }
-            state.store(start + k, s);
+            match touch {
+                Some(t) => state.store_fields(start + k, t.writes, &s),
+                None => state.store(start + k, s),
+            }
         }
     }
     bits
@@ -230,6 +273,32 @@ pub trait StateSlices {
     /// # Safety
     /// `i < self.len()`.
     unsafe fn store(&mut self, i: usize, state: Self::State);
+    /// Reads into `into` at least the variables of neuron `i` whose bits are set in `fields`
+    /// (bit `k` for the state's `k`-th field, in declaration order). A block step that uses
+    /// a few of a model's variables then reads only those from a structure of arrays. The
+    /// default reads the whole state; a view that overrides this overrides
+    /// [`StateSlices::store_fields`] too.
+    ///
+    /// # Safety
+    /// `i < self.len()`.
+    #[inline(always)]
+    unsafe fn load_fields(&self, i: usize, fields: u32, into: &mut Self::State) {
+        let _ = fields;
+        // SAFETY: forwarded from the caller.
+        *into = unsafe { self.load(i) };
+    }
+    /// Writes at least the variables of `state` whose bits are set in `fields` to neuron
+    /// `i`. Paired with [`StateSlices::load_fields`]: a caller changes only variables it
+    /// names in both, so writing the others back (the default) stores what was read.
+    ///
+    /// # Safety
+    /// `i < self.len()`.
+    #[inline(always)]
+    unsafe fn store_fields(&mut self, i: usize, fields: u32, state: &Self::State) {
+        let _ = fields;
+        // SAFETY: forwarded from the caller.
+        unsafe { self.store(i, *state) }
+    }
 }
 
 /// Canonical bits of a neuron's state, for digests and cross-backend comparison: every
@@ -327,6 +396,14 @@ macro_rules! state_soa {
             $( $(#[$fmeta])* pub $field: $ty, )+
         }
 
+        /// Bit numbers of the state's variables in [`StateSlices::load_fields`] masks.
+        #[allow(non_camel_case_types, dead_code)]
+        #[derive(Clone, Copy)]
+        #[repr(u32)]
+        pub(crate) enum Field {
+            $( $field, )+
+        }
+
         $(#[$vmeta])*
         #[derive(Debug)]
         pub struct $view<'a, S> {
@@ -383,6 +460,24 @@ macro_rules! state_soa {
             unsafe fn store(&mut self, i: usize, state: Self::State) {
                 // SAFETY: the caller guarantees i < len, and `new` made every slice len long.
                 unsafe { $( *self.$field.get_unchecked_mut(i) = state.$field; )+ }
+            }
+            #[inline(always)]
+            unsafe fn load_fields(&self, i: usize, fields: u32, into: &mut Self::State) {
+                $(
+                    if fields & (1 << Field::$field as u32) != 0 {
+                        // SAFETY: as for `load`.
+                        into.$field = unsafe { *self.$field.get_unchecked(i) };
+                    }
+                )+
+            }
+            #[inline(always)]
+            unsafe fn store_fields(&mut self, i: usize, fields: u32, state: &Self::State) {
+                $(
+                    if fields & (1 << Field::$field as u32) != 0 {
+                        // SAFETY: as for `store`.
+                        unsafe { *self.$field.get_unchecked_mut(i) = state.$field };
+                    }
+                )+
             }
         }
     };

@@ -32,7 +32,7 @@
 //! neuron's own stream.
 
 use crate::error::{Error, ParamProblem, param as perr};
-use crate::neuron::{Neuron, state_soa};
+use crate::neuron::{Neuron, StateSlices, Touch, state_soa, step_each, step_touching};
 use crate::param;
 use crate::rng::RngState;
 use crate::scalar::Scalar;
@@ -376,7 +376,165 @@ state_soa! {
     rng: RngState,
 }
 
+/// Which mechanisms a step runs. [`Neuron::step`] reads them from the model; a block of the
+/// deterministic family fixes them at compile time, so its loop has no switch left in it and
+/// touches only the variables they use.
+#[derive(Debug, Clone, Copy)]
+struct Switches {
+    adaptive_threshold: bool,
+    stochastic: bool,
+    dynamic_probability: bool,
+    adaptation: bool,
+    depression: bool,
+    neuromodulation: bool,
+}
+
+impl Switches {
+    /// The state variables a step with these switches reads and those it writes, as
+    /// [`StateSlices::load_fields`] masks.
+    #[inline(always)]
+    const fn fields(self) -> (u32, u32) {
+        const fn bit(on: bool, f: Field) -> u32 {
+            if on { 1 << f as u32 } else { 0 }
+        }
+        let (v, th) = (bit(true, Field::v), bit(true, Field::v_th));
+        let a = bit(self.adaptation, Field::a);
+        let se = bit(self.depression, Field::se);
+        let q = bit(self.dynamic_probability, Field::q);
+        let rng = bit(self.stochastic, Field::rng);
+        let nm = bit(self.neuromodulation, Field::nm);
+        let writes = v | a | se | q | rng | bit(self.adaptive_threshold, Field::v_th);
+        (writes | th | nm, writes)
+    }
+}
+
 impl<S: Scalar> Extended<S> {
+    fn switches(&self) -> Switches {
+        Switches {
+            adaptive_threshold: self.adaptive_threshold,
+            stochastic: self.stochastic,
+            dynamic_probability: self.dynamic_probability,
+            adaptation: self.adaptation,
+            depression: self.depression,
+            neuromodulation: self.neuromodulation,
+        }
+    }
+
+    /// A deterministic block with the four mechanisms fixed: only their variables are
+    /// loaded and stored, and the loop is branch-free (it vectorises on a host).
+    ///
+    /// # Safety
+    /// As for [`Neuron::step_block`].
+    #[inline(always)]
+    unsafe fn block<
+        St,
+        const ADAPT: bool,
+        const THRESH: bool,
+        const DEPRESS: bool,
+        const MOD: bool,
+    >(
+        &self,
+        state: &mut St,
+        start: usize,
+        x: &[S],
+    ) -> u32
+    where
+        St: StateSlices<State = ExtendedState<S>> + ?Sized,
+    {
+        let on = Switches {
+            adaptive_threshold: THRESH,
+            stochastic: false,
+            dynamic_probability: false,
+            adaptation: ADAPT,
+            depression: DEPRESS,
+            neuromodulation: MOD,
+        };
+        let (reads, writes) = on.fields();
+        let touch = Touch {
+            template: ExtendedState::default(),
+            reads,
+            writes,
+        };
+        // SAFETY: forwarded from the caller; `advance` with `on` uses only `touch`'s fields.
+        unsafe {
+            step_touching(
+                state,
+                start,
+                x,
+                Some(touch),
+                // The step is large; without this, it stays a call per neuron.
+                #[inline(always)]
+                |s, xi| self.advance(on, s, xi),
+            )
+        }
+    }
+
+    /// One step with the mechanisms `on`: the model's math, in the order the module docs give.
+    #[inline(always)]
+    fn advance(&self, on: Switches, st: &mut ExtendedState<S>, input: S) -> bool {
+        let mut drive = if on.depression {
+            input.scale(st.se)
+        } else {
+            input
+        };
+        if on.neuromodulation {
+            drive = drive.add(st.nm);
+        }
+        if on.adaptation {
+            drive = drive.sub(st.a);
+        }
+        let mut v = st.v.add(drive.sub(st.v).scale(self.k));
+        let spike = if on.stochastic {
+            let noise = S::std_normal(st.rng.next_u64()).mul(self.noise_std);
+            v = v.add(noise);
+            let delta = v.sub(st.v_th);
+            let x = if on.dynamic_probability {
+                self.base_alpha.div(S::ONE.add(st.q)).mul(delta)
+            } else {
+                delta
+            };
+            S::unit(st.rng.next_u32()) < x.sigmoid()
+        } else {
+            v >= st.v_th
+        };
+        st.v = if spike { self.v_reset } else { v };
+        if on.adaptation {
+            let decayed = st.a.scale(self.adaptation_decay);
+            st.a = if spike {
+                decayed.add(self.spike_increase)
+            } else {
+                decayed
+            };
+        }
+        if on.depression {
+            let kept = if spike {
+                st.se.scale(self.depression_keep)
+            } else {
+                st.se
+            };
+            st.se = kept.add(S::ONE.sub(st.se).scale(self.recovery_rate));
+        }
+        if on.adaptive_threshold {
+            let th = if spike {
+                st.v_th.add(self.eta)
+            } else {
+                st.v_th.sub(st.v_th.sub(self.v_th0).scale(self.eta))
+            };
+            st.v_th = if th < self.min_th {
+                self.min_th
+            } else if th > self.max_th {
+                self.max_th
+            } else {
+                th
+            };
+        }
+        if on.dynamic_probability {
+            let decayed = st.q.scale(self.q_decay);
+            st.q = if spike { decayed.add(S::ONE) } else { decayed };
+        }
+        spike
+    }
+
     /// Baseline threshold as stored.
     pub fn v_th0(&self) -> S {
         self.v_th0
@@ -424,66 +582,47 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
 
     #[inline]
     fn step(&self, st: &mut Self::State, input: S) -> bool {
-        let mut drive = if self.depression {
-            input.scale(st.se)
-        } else {
-            input
-        };
-        if self.neuromodulation {
-            drive = drive.add(st.nm);
+        self.advance(self.switches(), st, input)
+    }
+
+    #[inline(always)]
+    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    where
+        St: StateSlices<State = Self::State> + ?Sized,
+    {
+        // Stochastic steps are dominated by their random draws; the spike-history trace
+        // only matters to them.
+        if self.stochastic || self.dynamic_probability {
+            // SAFETY: forwarded from the caller.
+            return unsafe { step_each(self, state, start, x) };
         }
-        if self.adaptation {
-            drive = drive.sub(st.a);
-        }
-        let mut v = st.v.add(drive.sub(st.v).scale(self.k));
-        let spike = if self.stochastic {
-            let noise = S::std_normal(st.rng.next_u64()).mul(self.noise_std);
-            v = v.add(noise);
-            let delta = v.sub(st.v_th);
-            let x = if self.dynamic_probability {
-                self.base_alpha.div(S::ONE.add(st.q)).mul(delta)
-            } else {
-                delta
-            };
-            S::unit(st.rng.next_u32()) < x.sigmoid()
-        } else {
-            v >= st.v_th
-        };
-        st.v = if spike { self.v_reset } else { v };
-        if self.adaptation {
-            let decayed = st.a.scale(self.adaptation_decay);
-            st.a = if spike {
-                decayed.add(self.spike_increase)
-            } else {
-                decayed
+        macro_rules! fixed {
+            ($( ($a:literal, $t:literal, $d:literal, $m:literal) ),+ $(,)?) => {
+                match (self.adaptation, self.adaptive_threshold, self.depression, self.neuromodulation) {
+                    $(
+                        // SAFETY: forwarded from the caller.
+                        ($a, $t, $d, $m) => unsafe { self.block::<St, $a, $t, $d, $m>(state, start, x) },
+                    )+
+                }
             };
         }
-        if self.depression {
-            let kept = if spike {
-                st.se.scale(self.depression_keep)
-            } else {
-                st.se
-            };
-            st.se = kept.add(S::ONE.sub(st.se).scale(self.recovery_rate));
-        }
-        if self.adaptive_threshold {
-            let th = if spike {
-                st.v_th.add(self.eta)
-            } else {
-                st.v_th.sub(st.v_th.sub(self.v_th0).scale(self.eta))
-            };
-            st.v_th = if th < self.min_th {
-                self.min_th
-            } else if th > self.max_th {
-                self.max_th
-            } else {
-                th
-            };
-        }
-        if self.dynamic_probability {
-            let decayed = st.q.scale(self.q_decay);
-            st.q = if spike { decayed.add(S::ONE) } else { decayed };
-        }
-        spike
+        fixed!(
+            (false, false, false, false),
+            (false, false, false, true),
+            (false, false, true, false),
+            (false, false, true, true),
+            (false, true, false, false),
+            (false, true, false, true),
+            (false, true, true, false),
+            (false, true, true, true),
+            (true, false, false, false),
+            (true, false, false, true),
+            (true, false, true, false),
+            (true, false, true, true),
+            (true, true, false, false),
+            (true, true, false, true),
+            (true, true, true, false),
+            (true, true, true, true),
+        )
     }
 }
