@@ -32,7 +32,7 @@ pub use models::reset::Reset;
 pub use models::synaptic::{
     Synaptic, SynapticArrays, SynapticConfig, SynapticSlices, SynapticState,
 };
-pub use neuron::{AosSlices, Neuron, StateBits, StateSlices, Stored, step_each};
+pub use neuron::{AosSlices, Neuron, StateBits, StateFields, StateSlices, Stored, step_each};
 pub use population::{Generated, InputSource, PerNeuron, Rows, Shared, SpikeSink, StreamRows};
 pub use rng::RngState;
 pub use scalar::{I8F24, I16F16, Scalar};

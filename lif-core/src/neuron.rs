@@ -10,7 +10,7 @@ use crate::scalar::Scalar;
 /// call; it has no failure path (inputs are validated by the population functions).
 pub trait Neuron<S: Scalar>: Clone {
     /// The state of one neuron, all of it (random stream included).
-    type State: Copy + PartialEq + Debug;
+    type State: StateFields + PartialEq + Debug;
 
     /// The state of neuron `index` before its first step, under `seed`.
     fn initial_state(&self, seed: u64, index: u64) -> Self::State;
@@ -214,7 +214,7 @@ where
 #[derive(Debug)]
 pub struct AosSlices<'a, T>(pub &'a mut [T]);
 
-impl<T: Copy> StateSlices for AosSlices<'_, T> {
+impl<T: StateFields> StateSlices for AosSlices<'_, T> {
     type State = T;
     #[inline]
     fn len(&self) -> usize {
@@ -243,6 +243,16 @@ impl<T: Copy> StateSlices for AosSlices<'_, T> {
     unsafe fn store(&mut self, i: usize, state: T) {
         // SAFETY: the caller guarantees i < len.
         unsafe { *self.0.get_unchecked_mut(i) = state }
+    }
+    #[inline(always)]
+    unsafe fn load_fields(&self, i: usize, fields: u32, into: &mut T) {
+        // SAFETY: the caller guarantees i < len.
+        T::copy_fields(unsafe { self.0.get_unchecked(i) }, into, fields)
+    }
+    #[inline(always)]
+    unsafe fn store_fields(&mut self, i: usize, fields: u32, state: &T) {
+        // SAFETY: the caller guarantees i < len.
+        T::copy_fields(state, unsafe { self.0.get_unchecked_mut(i) }, fields)
     }
 }
 
@@ -298,6 +308,20 @@ pub trait StateSlices {
         let _ = fields;
         // SAFETY: forwarded from the caller.
         unsafe { self.store(i, *state) }
+    }
+}
+
+/// Copies of single state variables, for block steps that touch only a few of a model's
+/// variables ([`StateSlices::load_fields`]) when the states are stored whole
+/// ([`AosSlices`]). Every model's state implements it; the default copies the whole state,
+/// which is also correct.
+pub trait StateFields: Copy {
+    /// Copies into `into` at least the variables of `from` whose bits are set in `fields`
+    /// (bit `k` for the `k`-th field, in declaration order).
+    #[inline(always)]
+    fn copy_fields(from: &Self, into: &mut Self, fields: u32) {
+        let _ = fields;
+        *into = *from;
     }
 }
 
@@ -359,6 +383,17 @@ macro_rules! state_soa {
         #[derive(Debug, Clone, PartialEq)]
         pub struct $arrays<S, const N: usize> {
             $( $(#[$fmeta])* pub $field: [$ty; N], )+
+        }
+
+        impl<S: $crate::scalar::Scalar> $crate::neuron::StateFields for $state<S> {
+            #[inline(always)]
+            fn copy_fields(from: &Self, into: &mut Self, fields: u32) {
+                $(
+                    if fields & (1 << Field::$field as u32) != 0 {
+                        into.$field = from.$field;
+                    }
+                )+
+            }
         }
 
         impl<S: $crate::scalar::Scalar> $crate::neuron::StateBits for $state<S> {
