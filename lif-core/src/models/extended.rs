@@ -314,12 +314,14 @@ impl ExtendedConfig {
             recovery_rate: param::nonvanishing("recovery_rate", "recovery_rate", recovery_rate)?,
             nm_init: param::to_scalar("nm_init", nm_init)?,
             transform: self.transform,
-            adaptive_threshold: self.adaptive_threshold,
-            stochastic: self.stochastic,
-            dynamic_probability: self.dynamic_probability,
-            adaptation: self.adaptation,
-            depression: self.depression,
-            neuromodulation: self.neuromodulation,
+            on: Switches {
+                adaptive_threshold: self.adaptive_threshold,
+                stochastic: self.stochastic,
+                dynamic_probability: self.dynamic_probability,
+                adaptation: self.adaptation,
+                depression: self.depression,
+                neuromodulation: self.neuromodulation,
+            },
         })
     }
 }
@@ -344,12 +346,7 @@ pub struct Extended<S> {
     recovery_rate: S,
     nm_init: S,
     transform: Transform,
-    adaptive_threshold: bool,
-    stochastic: bool,
-    dynamic_probability: bool,
-    adaptation: bool,
-    depression: bool,
-    neuromodulation: bool,
+    on: Switches,
 }
 
 state_soa! {
@@ -379,7 +376,9 @@ state_soa! {
 /// Which mechanisms a step runs. [`Neuron::step`] reads them from the model; a block of the
 /// deterministic family fixes them at compile time, so its loop has no switch left in it and
 /// touches only the variables they use.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
 struct Switches {
     adaptive_threshold: bool,
     stochastic: bool,
@@ -409,17 +408,6 @@ impl Switches {
 }
 
 impl<S: Scalar> Extended<S> {
-    fn switches(&self) -> Switches {
-        Switches {
-            adaptive_threshold: self.adaptive_threshold,
-            stochastic: self.stochastic,
-            dynamic_probability: self.dynamic_probability,
-            adaptation: self.adaptation,
-            depression: self.depression,
-            neuromodulation: self.neuromodulation,
-        }
-    }
-
     /// A deterministic block with the four mechanisms fixed: only their variables are
     /// loaded and stored, and the loop is branch-free (it vectorises on a host).
     ///
@@ -542,7 +530,7 @@ impl<S: Scalar> Extended<S> {
 
     /// Whether firing is stochastic.
     pub fn is_stochastic(&self) -> bool {
-        self.stochastic
+        self.on.stochastic
     }
 }
 
@@ -575,14 +563,14 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
     /// steps; the level persists.
     #[inline]
     fn modulate(&self, state: &mut Self::State, signal: S) {
-        if self.neuromodulation {
+        if self.on.neuromodulation {
             state.nm = self.transform.apply(signal);
         }
     }
 
     #[inline]
     fn step(&self, st: &mut Self::State, input: S) -> bool {
-        self.advance(self.switches(), st, input)
+        self.advance(self.on, st, input)
     }
 
     #[inline(always)]
@@ -592,13 +580,13 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
     {
         // Stochastic steps are dominated by their random draws; the spike-history trace
         // only matters to them.
-        if self.stochastic || self.dynamic_probability {
+        if self.on.stochastic || self.on.dynamic_probability {
             // SAFETY: forwarded from the caller.
             return unsafe { step_each(self, state, start, x) };
         }
         macro_rules! fixed {
             ($( ($a:literal, $t:literal, $d:literal, $m:literal) ),+ $(,)?) => {
-                match (self.adaptation, self.adaptive_threshold, self.depression, self.neuromodulation) {
+                match (self.on.adaptation, self.on.adaptive_threshold, self.on.depression, self.on.neuromodulation) {
                     $(
                         // SAFETY: forwarded from the caller.
                         ($a, $t, $d, $m) => unsafe { self.block::<St, $a, $t, $d, $m>(state, start, x) },
