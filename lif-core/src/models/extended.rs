@@ -409,7 +409,7 @@ impl Switches {
 
 impl<S: Scalar> Extended<S> {
     /// A deterministic block with the four mechanisms fixed: only their variables are
-    /// loaded and stored, and the loop is branch-free (it vectorises on a host).
+    /// loaded and stored, and the loop has no switch in it.
     ///
     /// # Safety
     /// As for [`Neuron::step_block`].
