@@ -312,8 +312,6 @@ where
             if saved {
                 states.copy_from_slice(snapshot);
             }
-            spikes.clear();
-            counts.clear();
             return Err(e);
         }
     };

@@ -221,17 +221,12 @@ impl<S: Scalar> Neuron<S> for Lif<S> {
             state.refractory -= 1;
             return false;
         }
-        let drive = self.v_rest.add(self.r.mul(input));
-        let v = state.v;
-        let v = match self.integration {
-            Integration::Exact => drive.add(v.sub(drive).scale(self.factor)),
-            Integration::Euler => v.add(drive.sub(v).scale(self.factor)),
-        };
+        let v = self.integrate(self.integration == Integration::Exact, state.v, input);
         let spike = v >= self.v_th;
-        state.v = match (spike, self.reset) {
-            (false, _) => v,
-            (true, LifReset::Hard) => self.v_reset,
-            (true, LifReset::Soft) => v.sub(self.v_th),
+        state.v = if spike {
+            self.after_spike(self.reset == LifReset::Hard, v)
+        } else {
+            v
         };
         if spike {
             state.refractory = self.refractory_steps;
@@ -282,6 +277,24 @@ impl<S: Scalar> Neuron<S> for Lif<S> {
 }
 
 impl<S: Scalar> Lif<S> {
+    /// The membrane after one step from `v` with input `input`: exact integration
+    /// (`exact`), else Euler. Shared by `step` and its block form.
+    #[inline(always)]
+    fn integrate(&self, exact: bool, v: S, input: S) -> S {
+        let drive = self.v_rest.add(self.r.mul(input));
+        if exact {
+            drive.add(v.sub(drive).scale(self.factor))
+        } else {
+            v.add(drive.sub(v).scale(self.factor))
+        }
+    }
+
+    /// The membrane after a spike at `v`: hard reset (`hard`), else soft.
+    #[inline(always)]
+    fn after_spike(&self, hard: bool, v: S) -> S {
+        if hard { self.v_reset } else { v.sub(self.v_th) }
+    }
+
     /// `step` with exact integration (`EXACT`, else Euler) and hard reset (`HARD`, else
     /// soft), written as selects: the update is computed for every neuron and kept only by
     /// those out of their refractory period (the others hold `v` and count down), which is
@@ -293,16 +306,10 @@ impl<S: Scalar> Lif<S> {
         input: S,
     ) -> bool {
         let active = s.refractory == 0;
-        let drive = self.v_rest.add(self.r.mul(input));
-        let v = if EXACT {
-            drive.add(s.v.sub(drive).scale(self.factor))
-        } else {
-            s.v.add(drive.sub(s.v).scale(self.factor))
-        };
+        let v = self.integrate(EXACT, s.v, input);
         let spike = active & (v >= self.v_th);
-        let reset = if HARD { self.v_reset } else { v.sub(self.v_th) };
         s.v = if spike {
-            reset
+            self.after_spike(HARD, v)
         } else if active {
             v
         } else {
