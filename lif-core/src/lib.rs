@@ -1,7 +1,10 @@
 #![doc = include_str!("../../README.md")]
 #![cfg_attr(not(test), no_std)]
-#![deny(missing_docs)]
-#![warn(clippy::undocumented_unsafe_blocks)]
+#![deny(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
 
 #[cfg(feature = "std")]
 extern crate std;
@@ -32,7 +35,9 @@ pub use models::reset::Reset;
 pub use models::synaptic::{
     Synaptic, SynapticArrays, SynapticConfig, SynapticSlices, SynapticState,
 };
-pub use neuron::{AosSlices, Neuron, StateBits, StateFields, StateSlices, Stored, step_each};
+pub use neuron::{
+    AosSlices, Block, Neuron, StateBits, StateFields, StateSlices, Stored, step_each,
+};
 pub use population::{Generated, InputSource, PerNeuron, Rows, Shared, SpikeSink, StreamRows};
 pub use rng::RngState;
 pub use scalar::{I8F24, I16F16, Scalar};

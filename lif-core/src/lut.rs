@@ -16,6 +16,10 @@ const Q30_ONE: i64 = 1 << 30;
 /// bits of table index. `pos` must lie in `[0, TABLE_INTERVALS << frac_bits]`.
 #[inline]
 fn interp(table: &[i32; TABLE_INTERVALS + 1], pos: u64, frac_bits: u32) -> i64 {
+    debug_assert!(
+        pos <= (TABLE_INTERVALS as u64) << frac_bits,
+        "table position {pos}"
+    );
     let idx = (pos >> frac_bits) as usize;
     let frac = (pos & ((1u64 << frac_bits) - 1)) as i64;
     // The last interval is closed on the right: the caller's range check makes idx <= N, and
@@ -48,6 +52,7 @@ pub(crate) fn sigmoid_q30(x: i64, frac: u32) -> i64 {
 /// log2(n) in Q30 for `n >= 1`.
 #[inline]
 fn log2_q30(n: u64) -> i64 {
+    debug_assert!(n >= 1, "log2 of 0");
     let k = 63 - n.leading_zeros();
     // Mantissa bits below the leading one, as a 63-bit fraction of [1, 2).
     let frac63 = (n << (63 - k)) & !(1u64 << 63);

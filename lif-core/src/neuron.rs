@@ -31,45 +31,75 @@ pub trait Neuron<S: Scalar>: Clone {
         let _ = (state, signal);
     }
 
-    /// Steps neurons `start..start + x.len()` of `state` (at most 32) with inputs `x` and
-    /// returns their spikes as bits, neuron `start + k` in bit `k`: exactly what
-    /// [`Neuron::step`] on each in turn gives ([`step_each`], the default). A model overrides
-    /// it where a branch-free loop lets the compiler vectorise the block; the population
-    /// tests check every model's blocks against `step` bit for bit.
-    ///
-    /// # Safety
-    /// `start + x.len() <= state.len()` and `x.len() <= 32`.
+    /// Steps the neurons of `block` with their inputs and returns their spikes as bits, the
+    /// block's first neuron in bit 0: exactly what [`Neuron::step`] on each in turn gives
+    /// ([`step_each`], the default). A model overrides it where a branch-free loop lets the
+    /// compiler vectorise the block; the population tests check every model's blocks against
+    /// `step` bit for bit.
     #[inline(always)]
-    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    fn step_block<St>(&self, block: Block<'_, S, St>) -> u32
     where
         St: StateSlices<State = Self::State> + ?Sized,
     {
-        // SAFETY: forwarded from the caller.
-        unsafe { step_each(self, state, start, x) }
+        step_each(self, block)
     }
 }
 
-/// A block of a model's step written without branches, `step(state, input) -> spiked`, on
-/// neurons `start..start + x.len()`; their spikes as bits. What a model's
-/// [`Neuron::step_block`] calls for the parameter choices it can write that way: the loop
-/// then vectorises. A full block of 32 gets its own copy of the loop, of constant length, so
-/// that its spike masks are constants.
+/// Neurons `start..start + len` of a population's state with their inputs, at most 32 of
+/// them: what the population loop hands [`Neuron::step_block`]. Only lif-core's loop builds
+/// one, after checking that the neurons lie within the state, so the functions that step a
+/// block ([`step_each`] and the crate's branch-free loops) index it unchecked without asking
+/// the model for a promise.
+#[derive(Debug)]
+pub struct Block<'a, S, St: ?Sized> {
+    // Two pointers, so that a block is passed in registers. Stored in memory, the state's
+    // reference would count as captured, and LLVM could no longer prove that the loop's
+    // stores to the state's arrays leave the view's slice pointers alone: the extended
+    // model's block step stopped vectorising on x86-64 that way.
+    state: &'a mut St,
+    inputs: &'a Inputs<'a, S>,
+}
+
+/// Where a [`Block`] starts and its neurons' inputs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Inputs<'a, S> {
+    start: usize,
+    x: &'a [S],
+}
+
+/// `model`'s block step ([`Neuron::step_block`]) on neurons `start..start + x.len()` of
+/// `state` with inputs `x`; their spikes as bits.
 ///
 /// # Safety
 /// `start + x.len() <= state.len()` and `x.len() <= 32`.
 #[inline(always)]
-pub(crate) unsafe fn step_branch_free<S, St>(
-    state: &mut St,
-    start: usize,
-    x: &[S],
+pub(crate) unsafe fn step_block<S, M, St>(model: &M, state: &mut St, start: usize, x: &[S]) -> u32
+where
+    S: Scalar,
+    M: Neuron<S>,
+    St: StateSlices<State = M::State> + ?Sized,
+{
+    debug_assert!(x.len() <= 32 && start <= state.len() && x.len() <= state.len() - start);
+    model.step_block(Block {
+        state,
+        inputs: &Inputs { start, x },
+    })
+}
+
+/// A block of a model's step written without branches, `step(state, input) -> spiked`; the
+/// block's spikes as bits. What a model's [`Neuron::step_block`] calls for the parameter
+/// choices it can write that way: the loop then vectorises. A full block of 32 gets its own
+/// copy of the loop, of constant length, so that its spike masks are constants.
+#[inline(always)]
+pub(crate) fn step_branch_free<S, St>(
+    block: Block<'_, S, St>,
     step: impl Fn(&mut St::State, S) -> bool,
 ) -> u32
 where
     S: Scalar,
     St: StateSlices + ?Sized,
 {
-    // SAFETY: forwarded from the caller.
-    unsafe { step_touching(state, start, x, None, step) }
+    step_touching(block, None, step)
 }
 
 /// The state variables a block step uses: each neuron starts from `template`, the variables
@@ -85,14 +115,9 @@ pub(crate) struct Touch<T> {
 
 /// [`step_branch_free`] for a step that uses only the variables `touch` names (all of them
 /// when `None`): from a structure of arrays the others are neither loaded nor stored.
-///
-/// # Safety
-/// As for [`step_branch_free`].
 #[inline(always)]
-pub(crate) unsafe fn step_touching<S, St>(
-    state: &mut St,
-    start: usize,
-    x: &[S],
+pub(crate) fn step_touching<S, St>(
+    block: Block<'_, S, St>,
     touch: Option<Touch<St::State>>,
     step: impl Fn(&mut St::State, S) -> bool,
 ) -> u32
@@ -100,10 +125,12 @@ where
     S: Scalar,
     St: StateSlices + ?Sized,
 {
+    let Block { state, inputs } = block;
+    let Inputs { start, x } = *inputs;
     match <&[S; 32]>::try_from(x) {
-        // SAFETY: forwarded from the caller.
+        // SAFETY: a `Block` lies within its state and holds at most 32 neurons.
         Ok(full) => unsafe { pack(state, start, full, touch, step) },
-        // SAFETY: forwarded from the caller.
+        // SAFETY: as above.
         Err(_) => unsafe { pack(state, start, x, touch, step) },
     }
 }
@@ -111,7 +138,7 @@ where
 /// The loop of [`step_touching`].
 ///
 /// # Safety
-/// As for [`step_branch_free`].
+/// `start + x.len() <= state.len()` and `x.len() <= 32`.
 #[inline(always)]
 unsafe fn pack<S, St>(
     state: &mut St,
@@ -157,18 +184,17 @@ where
     bits
 }
 
-/// [`Neuron::step`] on neurons `start..start + x.len()` in turn; their spikes as bits.
-///
-/// # Safety
-/// `start + x.len() <= state.len()` and `x.len() <= 32`.
+/// [`Neuron::step`] on the neurons of `block` in turn; their spikes as bits.
 #[inline(always)]
-pub unsafe fn step_each<S, M, St>(model: &M, state: &mut St, start: usize, x: &[S]) -> u32
+pub fn step_each<S, M, St>(model: &M, block: Block<'_, S, St>) -> u32
 where
     S: Scalar,
     M: Neuron<S>,
     St: StateSlices<State = M::State> + ?Sized,
 {
-    // SAFETY: forwarded from the caller; k < x.len().
+    let Block { state, inputs } = block;
+    let Inputs { start, x } = *inputs;
+    // SAFETY: a `Block` lies within its state and holds at most 32 neurons; k < x.len().
     unsafe { step_each_with(state, start, x.len(), |_| model, |k| *x.get_unchecked(k)) }
 }
 

@@ -57,15 +57,16 @@ pub(crate) fn from_calc<S: Scalar>(name: &'static str, given: f64, v: S::Calc) -
         .ok_or_else(|| param(name, given, ParamProblem::Overflow { scalar: S::NAME }))
 }
 
-/// Converts a decay/multiplier factor that lies strictly inside (0, 1) in exact arithmetic,
-/// refusing a format in which it collapses to 0 or 1 (the model would silently stop decaying
-/// or forget at once).
+/// Converts a decay/multiplier factor in `[0, 1]` (what [`Scalar::scale`] takes), refusing a
+/// format in which one strictly inside (0, 1) collapses to 0 or 1 (the model would silently
+/// stop decaying or forget at once).
 pub(crate) fn factor<S: Scalar>(
     name: &'static str,
     given: f64,
     derived: &'static str,
     v: f64,
 ) -> Result<S, Error> {
+    debug_assert!((0.0..=1.0).contains(&v), "factor {derived} = {v}");
     let s = to_scalar::<S>(name, v)?;
     if v > 0.0 && v < 1.0 && (s == S::ZERO || s == S::ONE) {
         return Err(param(

@@ -9,7 +9,7 @@
 
 use crate::error::Error;
 use crate::input::Stimulus;
-use crate::neuron::{Neuron, StateSlices, step_each_with};
+use crate::neuron::{Neuron, StateSlices, step_block, step_each_with};
 use crate::rng::RngState;
 use crate::scalar::Scalar;
 
@@ -531,7 +531,7 @@ where
                 };
                 // SAFETY: span + len <= n == state.len() == params.count() (when
                 // per-neuron), and t < steps, i < n for the source; all checked by
-                // `run_from`. Blocks stay within the span.
+                // `run_from`. Blocks stay within the span and hold at most BLOCK neurons.
                 unsafe {
                     match (params.shared(), source.row(t, span, len)) {
                         // One model and the span's inputs side by side: its block step, which
@@ -543,13 +543,13 @@ where
                                 source.prefetch(next_t, next + b * BLOCK);
                                 let start = span + b * BLOCK;
                                 source.check_cells(t, start, xb)?;
-                                let bits = model.step_block(state, start, xb);
+                                let bits = step_block(model, state, start, xb);
                                 spikes.put(t, n, start / BLOCK, bits, BLOCK);
                             }
                             if !tail.is_empty() {
                                 let start = span + len - tail.len();
                                 source.check_cells(t, start, tail)?;
-                                let bits = model.step_block(state, start, tail);
+                                let bits = step_block(model, state, start, tail);
                                 spikes.put(t, n, start / BLOCK, bits, tail.len());
                             }
                         }
@@ -578,7 +578,7 @@ where
                                         for (k, xk) in g[..count].iter_mut().enumerate() {
                                             *xk = source.get(t, start + k);
                                         }
-                                        model.step_block(state, start, &g[..count])
+                                        step_block(model, state, start, &g[..count])
                                     }
                                     None => step_each_with(
                                         state,

@@ -79,7 +79,7 @@ pub trait Scalar:
     /// `self * factor` for a factor in `[0, 1]` (a decay, a rate, a step fraction): equal to
     /// [`Scalar::mul`] there, but the product cannot overflow, so fixed point skips the
     /// saturation check. Models only pass factors their parameter validation bounds to
-    /// `[0, 1]`.
+    /// `[0, 1]`; fixed point, the one that relies on it, checks it in debug builds.
     fn scale(self, factor: Self) -> Self;
     /// `self / rhs`.
     fn div(self, rhs: Self) -> Self;
@@ -301,6 +301,10 @@ where
     }
     #[inline]
     fn scale(self, factor: Self) -> Self {
+        debug_assert!(
+            Self::ZERO <= factor && factor <= Self::ONE,
+            "scale by {factor}, outside [0, 1]"
+        );
         // |self * factor| <= |self| for factor in [0, 1]: the floored product fits.
         Self::from_bits(((self.to_bits() as i64 * factor.to_bits() as i64) >> Frac::U32) as i32)
     }

@@ -39,7 +39,11 @@
 //! `examples/firmware-qemu` is linked with a panic handler that reports and fails, and its host
 //! test checks the ELF for `core::panicking` symbols.
 #![cfg_attr(not(test), no_std)]
-#![deny(missing_docs)]
+#![deny(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
 #![deny(
     clippy::indexing_slicing,
     clippy::unwrap_used,

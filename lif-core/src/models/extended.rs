@@ -32,7 +32,7 @@
 //! neuron's own stream.
 
 use crate::error::{Error, ParamProblem, param as perr};
-use crate::neuron::{Neuron, StateSlices, Touch, state_soa, step_each, step_touching};
+use crate::neuron::{Block, Neuron, StateSlices, Touch, state_soa, step_each, step_touching};
 use crate::param;
 use crate::rng::RngState;
 use crate::scalar::Scalar;
@@ -410,21 +410,10 @@ impl Switches {
 impl<S: Scalar> Extended<S> {
     /// A deterministic block with the four mechanisms fixed: only their variables are
     /// loaded and stored, and the loop has no switch in it.
-    ///
-    /// # Safety
-    /// As for [`Neuron::step_block`].
     #[inline(always)]
-    unsafe fn block<
-        St,
-        const ADAPT: bool,
-        const THRESH: bool,
-        const DEPRESS: bool,
-        const MOD: bool,
-    >(
+    fn block<St, const ADAPT: bool, const THRESH: bool, const DEPRESS: bool, const MOD: bool>(
         &self,
-        state: &mut St,
-        start: usize,
-        x: &[S],
+        block: Block<'_, S, St>,
     ) -> u32
     where
         St: StateSlices<State = ExtendedState<S>> + ?Sized,
@@ -443,18 +432,14 @@ impl<S: Scalar> Extended<S> {
             reads,
             writes,
         };
-        // SAFETY: forwarded from the caller; `advance` with `on` uses only `touch`'s fields.
-        unsafe {
-            step_touching(
-                state,
-                start,
-                x,
-                Some(touch),
-                // The step is large; without this, it stays a call per neuron.
-                #[inline(always)]
-                |s, xi| self.advance(on, s, xi),
-            )
-        }
+        // `advance` with `on` uses only `touch`'s fields.
+        step_touching(
+            block,
+            Some(touch),
+            // The step is large; without this, it stays a call per neuron.
+            #[inline(always)]
+            |s, xi| self.advance(on, s, xi),
+        )
     }
 
     /// One step with the mechanisms `on`: the model's math, in the order the module docs give.
@@ -574,22 +559,20 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
     }
 
     #[inline(always)]
-    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    fn step_block<St>(&self, block: Block<'_, S, St>) -> u32
     where
         St: StateSlices<State = Self::State> + ?Sized,
     {
         // Stochastic steps are dominated by their random draws; the spike-history trace
         // only matters to them.
         if self.on.stochastic || self.on.dynamic_probability {
-            // SAFETY: forwarded from the caller.
-            return unsafe { step_each(self, state, start, x) };
+            return step_each(self, block);
         }
         macro_rules! fixed {
             ($( ($a:literal, $t:literal, $d:literal, $m:literal) ),+ $(,)?) => {
                 match (self.on.adaptation, self.on.adaptive_threshold, self.on.depression, self.on.neuromodulation) {
                     $(
-                        // SAFETY: forwarded from the caller.
-                        ($a, $t, $d, $m) => unsafe { self.block::<St, $a, $t, $d, $m>(state, start, x) },
+                        ($a, $t, $d, $m) => self.block::<St, $a, $t, $d, $m>(block),
                     )+
                 }
             };

@@ -21,7 +21,7 @@
 
 use crate::error::Error;
 use crate::models::reset::Reset;
-use crate::neuron::{Neuron, StateSlices, state_soa, step_branch_free, step_each};
+use crate::neuron::{Block, Neuron, StateSlices, state_soa, step_branch_free, step_each};
 use crate::param;
 use crate::scalar::Scalar;
 
@@ -185,64 +185,51 @@ impl<S: Scalar> Neuron<S> for Lapicque<S> {
 
     #[inline]
     fn step(&self, state: &mut Self::State, x: S) -> bool {
-        let prev = state.mem;
-        let r = prev > self.threshold;
+        self.advance(self.reset, state, x)
+    }
+
+    #[inline(always)]
+    fn step_block<St>(&self, block: Block<'_, S, St>) -> u32
+    where
+        St: StateSlices<State = Self::State> + ?Sized,
+    {
+        // The reset kind chosen once per block, so the loop has no branch and vectorises.
+        match self.reset {
+            Reset::Subtract => {
+                step_branch_free(block, |s, xi| self.advance(Reset::Subtract, s, xi))
+            }
+            Reset::None => step_branch_free(block, |s, xi| self.advance(Reset::None, s, xi)),
+            Reset::Zero => step_each(self, block),
+        }
+    }
+}
+
+impl<S: Scalar> Lapicque<S> {
+    /// One step with reset `reset`: the model's math, as the module docs give it. `step`
+    /// passes the model's own reset; a block passes a constant that leaves a loop without
+    /// branches.
+    #[inline(always)]
+    fn advance(&self, reset: Reset, s: &mut LapicqueState<S>, x: S) -> bool {
+        let thr = self.threshold;
+        let prev = s.mem;
+        let r = prev > thr;
         let drive = if S::FLOAT {
             x.mul(self.r).mul(self.inv_rc).mul(self.dt)
         } else {
             x.mul(self.dt)
         };
         let base = drive.add(prev.scale(self.keep));
-        let m = match self.reset {
-            Reset::Subtract if r => base.sub(self.threshold),
+        let m = match reset {
+            // The pending reset as a select: subtracting a zero threshold leaves every value
+            // (a negative zero too) as it is.
+            Reset::Subtract => base.sub(if r { thr } else { S::ZERO }),
             // base - 1 * base, literally: exact 0, or NaN for an infinite base, as in torch.
             Reset::Zero if r => base.sub(base),
             // base - 0 * base: subtracting a zero of base's sign turns -0 into +0.
             Reset::Zero => base.sub(S::ZERO.mul(base)),
-            _ => base,
+            Reset::None => base,
         };
-        state.mem = m;
-        m > self.threshold
-    }
-
-    #[inline(always)]
-    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
-    where
-        St: StateSlices<State = Self::State> + ?Sized,
-    {
-        // `step` with the reset kind chosen once per block, so the loop vectorises.
-        match self.reset {
-            // SAFETY: forwarded from the caller.
-            Reset::Subtract => unsafe {
-                step_branch_free(state, start, x, |s, xi| self.branch_free::<true>(s, xi))
-            },
-            // SAFETY: forwarded from the caller.
-            Reset::None => unsafe {
-                step_branch_free(state, start, x, |s, xi| self.branch_free::<false>(s, xi))
-            },
-            // SAFETY: forwarded from the caller.
-            Reset::Zero => unsafe { step_each(self, state, start, x) },
-        }
-    }
-}
-
-impl<S: Scalar> Lapicque<S> {
-    /// `step` with a subtractive reset (`SUBTRACT`) or none, the pending reset as a select:
-    /// subtracting a zero threshold leaves every value as it is.
-    #[inline(always)]
-    fn branch_free<const SUBTRACT: bool>(&self, s: &mut LapicqueState<S>, x: S) -> bool {
-        let thr = self.threshold;
-        let drive = if S::FLOAT {
-            x.mul(self.r).mul(self.inv_rc).mul(self.dt)
-        } else {
-            x.mul(self.dt)
-        };
-        let back = if SUBTRACT && s.mem > thr {
-            thr
-        } else {
-            S::ZERO
-        };
-        s.mem = drive.add(s.mem.scale(self.keep)).sub(back);
-        s.mem > thr
+        s.mem = m;
+        m > thr
     }
 }

@@ -18,7 +18,7 @@
 
 use crate::error::Error;
 use crate::models::reset::{self, Reset};
-use crate::neuron::{Neuron, StateSlices, state_soa, step_branch_free, step_each};
+use crate::neuron::{Block, Neuron, StateSlices, state_soa, step_branch_free, step_each};
 use crate::param;
 use crate::scalar::Scalar;
 
@@ -119,60 +119,50 @@ impl<S: Scalar> Neuron<S> for Leaky<S> {
 
     #[inline]
     fn step(&self, state: &mut Self::State, x: S) -> bool {
-        let prev = state.mem;
-        let r = prev > self.threshold;
-        // Without a pending reset every mechanism computes beta * m + x (`(1 - 0) * m` and
-        // `m - 0 * thr` are exact), so the reset kind is only looked at after a spike.
-        let mut m = prev.scale(self.beta).add(x);
-        if r {
-            m = match self.reset {
-                Reset::Subtract => m.sub(self.threshold),
-                // beta * (0 * m) + x, literally: the product decides the sign of a zero.
-                Reset::Zero => self.beta.mul(S::ZERO.mul(prev)).add(x),
-                Reset::None => m,
-            };
-        }
-        let spike = m > self.threshold;
-        if !self.reset_delay {
-            m = reset::immediate(self.reset, m, self.threshold, spike, r);
-        }
-        state.mem = m;
-        spike
+        self.advance(self.reset, self.reset_delay, state, x)
     }
 
     #[inline(always)]
-    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    fn step_block<St>(&self, block: Block<'_, S, St>) -> u32
     where
         St: StateSlices<State = Self::State> + ?Sized,
     {
-        // `step` with the reset kind chosen once per block, so the loop vectorises.
+        // The reset kind chosen once per block, so the loop has no branch and vectorises.
         match (self.reset, self.reset_delay) {
-            // SAFETY: forwarded from the caller.
-            (Reset::Subtract, true) => unsafe {
-                step_branch_free(state, start, x, |s, xi| self.branch_free::<true>(s, xi))
-            },
-            // SAFETY: forwarded from the caller.
-            (Reset::None, true) => unsafe {
-                step_branch_free(state, start, x, |s, xi| self.branch_free::<false>(s, xi))
-            },
-            // SAFETY: forwarded from the caller.
-            _ => unsafe { step_each(self, state, start, x) },
+            (Reset::Subtract, true) => {
+                step_branch_free(block, |s, xi| self.advance(Reset::Subtract, true, s, xi))
+            }
+            (Reset::None, true) => {
+                step_branch_free(block, |s, xi| self.advance(Reset::None, true, s, xi))
+            }
+            _ => step_each(self, block),
         }
     }
 }
 
 impl<S: Scalar> Leaky<S> {
-    /// `step` with a delayed subtractive reset (`SUBTRACT`) or none, the pending reset as a
-    /// select: subtracting a zero threshold leaves every value (a negative zero too) as it is.
+    /// One step with reset `reset`, delayed (`delay`) or not: the model's math, as the
+    /// module docs give it. `step` passes the model's own choices; a block passes constants
+    /// that leave a loop without branches.
     #[inline(always)]
-    fn branch_free<const SUBTRACT: bool>(&self, s: &mut LeakyState<S>, x: S) -> bool {
+    fn advance(&self, reset: Reset, delay: bool, s: &mut LeakyState<S>, x: S) -> bool {
         let thr = self.threshold;
-        let back = if SUBTRACT && s.mem > thr {
-            thr
-        } else {
-            S::ZERO
+        let prev = s.mem;
+        let r = prev > thr;
+        let base = prev.scale(self.beta).add(x);
+        let mut m = match reset {
+            // The pending reset as a select: subtracting a zero threshold leaves every value
+            // (a negative zero too) as it is.
+            Reset::Subtract => base.sub(if r { thr } else { S::ZERO }),
+            // beta * (0 * m) + x, literally: the product decides the sign of a zero.
+            Reset::Zero if r => self.beta.mul(S::ZERO.mul(prev)).add(x),
+            _ => base,
         };
-        s.mem = s.mem.scale(self.beta).add(x).sub(back);
-        s.mem > thr
+        let spike = m > thr;
+        if !delay {
+            m = reset::immediate(reset, m, thr, spike, r);
+        }
+        s.mem = m;
+        spike
     }
 }

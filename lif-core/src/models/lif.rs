@@ -14,7 +14,7 @@
 //! `exp(-dt/tau)` and `dt/tau` are computed once in f64.
 
 use crate::error::{Error, ParamProblem, param as perr};
-use crate::neuron::{Neuron, StateSlices, state_soa, step_branch_free, step_each};
+use crate::neuron::{Block, Neuron, StateSlices, state_soa, step_branch_free, step_each};
 use crate::param;
 use crate::scalar::Scalar;
 
@@ -235,7 +235,7 @@ impl<S: Scalar> Neuron<S> for Lif<S> {
     }
 
     #[inline(always)]
-    unsafe fn step_block<St>(&self, state: &mut St, start: usize, x: &[S]) -> u32
+    fn step_block<St>(&self, block: Block<'_, S, St>) -> u32
     where
         St: StateSlices<State = Self::State> + ?Sized,
     {
@@ -244,34 +244,21 @@ impl<S: Scalar> Neuron<S> for Lif<S> {
         // neurons too (on a Cortex-M4 it cost 38.1 -> 43.6 instructions per I16F16
         // neuron-step), so it keeps `step`'s early return.
         if cfg!(target_arch = "arm") {
-            // SAFETY: forwarded from the caller.
-            return unsafe { step_each(self, state, start, x) };
+            return step_each(self, block);
         }
         match (self.integration, self.reset) {
-            // SAFETY: forwarded from the caller.
-            (Integration::Exact, LifReset::Hard) => unsafe {
-                step_branch_free(state, start, x, |s, xi| {
-                    self.branch_free::<true, true>(s, xi)
-                })
-            },
-            // SAFETY: forwarded from the caller.
-            (Integration::Exact, LifReset::Soft) => unsafe {
-                step_branch_free(state, start, x, |s, xi| {
-                    self.branch_free::<true, false>(s, xi)
-                })
-            },
-            // SAFETY: forwarded from the caller.
-            (Integration::Euler, LifReset::Hard) => unsafe {
-                step_branch_free(state, start, x, |s, xi| {
-                    self.branch_free::<false, true>(s, xi)
-                })
-            },
-            // SAFETY: forwarded from the caller.
-            (Integration::Euler, LifReset::Soft) => unsafe {
-                step_branch_free(state, start, x, |s, xi| {
-                    self.branch_free::<false, false>(s, xi)
-                })
-            },
+            (Integration::Exact, LifReset::Hard) => {
+                step_branch_free(block, |s, xi| self.branch_free::<true, true>(s, xi))
+            }
+            (Integration::Exact, LifReset::Soft) => {
+                step_branch_free(block, |s, xi| self.branch_free::<true, false>(s, xi))
+            }
+            (Integration::Euler, LifReset::Hard) => {
+                step_branch_free(block, |s, xi| self.branch_free::<false, true>(s, xi))
+            }
+            (Integration::Euler, LifReset::Soft) => {
+                step_branch_free(block, |s, xi| self.branch_free::<false, false>(s, xi))
+            }
         }
     }
 }
