@@ -8,7 +8,7 @@
 mod common;
 
 use lif_core::{ExtendedConfig, ExtendedMode, Neuron};
-use lif_host_cuda::plot::{Panel, figure};
+use lif_sim::plot::{Panel, figure};
 
 fn main() -> Result<(), String> {
     let steps = 400;

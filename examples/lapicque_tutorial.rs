@@ -8,7 +8,7 @@
 mod common;
 
 use lif_core::{LapicqueConfig, Reset};
-use lif_host_cuda::plot::figure;
+use lif_sim::plot::figure;
 
 fn main() -> Result<(), String> {
     let dir = common::out_dir("lapicque_tutorial");

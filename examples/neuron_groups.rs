@@ -8,8 +8,8 @@
 mod common;
 
 use lif_core::{LeakyConfig, RngState, Scalar};
-use lif_host_cuda::plot::{Panel, figure};
 use lif_host_cuda::{Backend, Input, Simulator};
+use lif_sim::plot::{Panel, figure};
 
 fn main() -> Result<(), String> {
     let dir = common::out_dir("neuron_groups");

@@ -8,7 +8,7 @@
 mod common;
 
 use lif_core::LifConfig;
-use lif_host_cuda::plot::{Panel, Series, Style, figure};
+use lif_sim::plot::{Panel, Series, Style, figure};
 
 fn main() -> Result<(), String> {
     let cfg = LifConfig {

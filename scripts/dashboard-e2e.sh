@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end test of the lif-sim dashboard in headless Chromium (tests/dashboard/e2e.mjs).
+# End-to-end test of the lif-sim dashboard in headless Chromium (lif-sim/tests/dashboard/e2e.mjs).
 # Installs what it needs when missing: Debian's chromium (apt, no recommends) and
-# playwright-core (npm ci, pinned by tests/dashboard/package-lock.json; it drives the system
+# playwright-core (npm ci, pinned by lif-sim/tests/dashboard/package-lock.json; it drives the system
 # Chromium and downloads no browser). Screenshots go to target/dashboard-e2e/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,10 +20,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-if [ ! -d tests/dashboard/node_modules/playwright-core ]; then
-    (cd tests/dashboard && npm ci --no-audit --no-fund --loglevel=error)
+if [ ! -d lif-sim/tests/dashboard/node_modules/playwright-core ]; then
+    (cd lif-sim/tests/dashboard && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # A debug build is enough for the small runs of the test, and `cargo test` has made it.
-cargo build -q -p lif-host-cuda --bin lif-sim
-LIF_SIM="$PWD/target/debug/lif-sim" node tests/dashboard/e2e.mjs
+cargo build -q -p lif-sim --bin lif-sim
+LIF_SIM="$PWD/target/debug/lif-sim" node lif-sim/tests/dashboard/e2e.mjs

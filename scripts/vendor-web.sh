@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Refreshes the dashboard's vendored front-end files from the npm registry.
 #
-# The versions are pinned in lif-host-cuda/src/bin/lif-sim/web/package.json and
+# The versions are pinned in lif-sim/web/package.json and
 # package-lock.json (with integrity hashes). The built files are copied into web/vendor/,
 # which is committed and embedded in lif-sim: the page never loads anything from a CDN, and
 # building or testing the project needs no npm. Run this only to change a version.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-web="$root/lif-host-cuda/src/bin/lif-sim/web"
+web="$root/lif-sim/web"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp "$web/package.json" "$work/"

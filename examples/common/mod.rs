@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use lif_core::{Neuron, Scalar};
-use lif_host_cuda::plot::{Panel, Series, Style};
+use lif_sim::plot::{Panel, Series, Style};
 
 /// `target/lif-examples/NAME/`, created.
 pub fn out_dir(name: &str) -> PathBuf {

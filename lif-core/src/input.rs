@@ -1,6 +1,30 @@
 //! Inputs generated where the neurons run (firmware, CPU thread or GPU thread), from the
 //! global step number and each neuron's own input stream, so every backend and every split
 //! of a run generates the same values.
+//!
+//! A [`Stimulus`] is a [`Shape`], the value every neuron shares at a step (constant, step,
+//! pulse train, ramp, sine), and what each neuron's input stream does to it: Poisson gating
+//! and added Gaussian noise, each optional:
+//!
+//! ```
+//! use lif_core::input::{input_stream, Shape, Stimulus};
+//!
+//! let sine = Stimulus::new(Shape::Sine { amplitude: 0.2f32, offset: 0.15, period: 80.0 });
+//! let noisy = sine.with_noise(0.05);
+//! noisy.check()?;
+//! let mut stream = input_stream(42, 7); // neuron 7's input stream under seed 42
+//! let x: Vec<f32> = (0..4).map(|t| noisy.value(t, &mut stream)).collect();
+//! assert!((sine.level(20) - 0.35).abs() < 1e-6); // offset + amplitude at a quarter period
+//! assert_eq!(x.len(), 4);
+//! # Ok::<(), lif_core::Error>(())
+//! ```
+//!
+//! # Determinism
+//! A shape's level is computed in f64 with `libm` (pure Rust: the same bits on the firmware,
+//! every host and the GPU) from the shape's parameters and the global step, then rounded once
+//! to the scalar, saturating at its limits. Draws use the neuron's input stream
+//! ([`input_stream`]): one `next_u32` per step for the Poisson gate, then one `next_u64` for
+//! the noise, each only when it is on.
 
 use crate::error::{Error, ParamProblem};
 use crate::rng::RngState;
@@ -14,12 +38,12 @@ pub fn input_stream(seed: u64, index: u64) -> RngState {
     RngState::for_neuron(seed ^ INPUT_STREAM_SALT, index)
 }
 
-/// A generated input.
+/// The value every neuron shares at a global step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 #[repr(C)]
-pub enum Stimulus<S> {
+pub enum Shape<S> {
     /// The same value at every step.
     Constant(S),
     /// `before` until step `at` (exclusive), then `after`.
@@ -31,18 +55,93 @@ pub enum Stimulus<S> {
         /// First step of `after`.
         at: u64,
     },
-    /// Poisson spike input: `amplitude` with probability `p` per step (one draw of the
-    /// neuron's input stream per step), else 0.
-    Poisson {
-        /// Probability per step, in `[0, 1]`.
-        p: S,
-        /// Value of an input spike.
+    /// A pulse train: `amplitude` for `width` steps of every `period` from `start` on, else 0.
+    Pulse {
+        /// Value during a pulse.
         amplitude: S,
+        /// First step of the first pulse.
+        start: u64,
+        /// Steps per pulse.
+        width: u64,
+        /// Steps from one pulse's start to the next (at least 1).
+        period: u64,
+    },
+    /// A line from `from` at step 0 to `to` at step `steps - 1`, then `to`.
+    Ramp {
+        /// Value at step 0.
+        from: S,
+        /// Value from step `steps - 1` on.
+        to: S,
+        /// Length of the ramp in steps (1 jumps to `to` at once).
+        steps: u64,
+    },
+    /// `offset + amplitude * sin(2 pi t / period)`.
+    Sine {
+        /// Amplitude.
+        amplitude: S,
+        /// Value at step 0 (the mean).
+        offset: S,
+        /// Period in steps (finite, `> 0`).
+        period: f64,
     },
 }
 
+/// A generated input: a [`Shape`] shared by every neuron, optionally gated per neuron and
+/// step by a Poisson draw and then given per-neuron Gaussian noise.
+///
+/// The value of a neuron at step `t` is `level(t)`, replaced by 0 unless a uniform draw is
+/// below `p` (only when `p < 1`), plus `std * z` with `z` standard normal (only when
+/// `std != 0`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
+pub struct Stimulus<S> {
+    /// The level every neuron shares at a step.
+    pub shape: Shape<S>,
+    /// Probability per step that the level passes, in `[0, 1]`; 1 passes it always, with
+    /// no draw.
+    pub p: S,
+    /// Standard deviation of the Gaussian noise added, `>= 0`; 0 adds none, with no draw.
+    pub std: S,
+}
+
 impl<S: Scalar> Stimulus<S> {
-    /// Refuses non-finite values and probabilities outside `[0, 1]`.
+    /// `shape` itself: no gating, no noise.
+    pub const fn new(shape: Shape<S>) -> Self {
+        Self {
+            shape,
+            p: S::ONE,
+            std: S::ZERO,
+        }
+    }
+
+    /// The same value at every step, for every neuron.
+    pub const fn constant(value: S) -> Self {
+        Self::new(Shape::Constant(value))
+    }
+
+    /// Poisson spike input: `amplitude` with probability `p` per step, else 0.
+    pub const fn poisson(p: S, amplitude: S) -> Self {
+        Self::new(Shape::Constant(amplitude)).with_p(p)
+    }
+
+    /// Gaussian input: `mean + std * z`, `z` standard normal per neuron and step.
+    pub const fn gaussian(mean: S, std: S) -> Self {
+        Self::new(Shape::Constant(mean)).with_noise(std)
+    }
+
+    /// This stimulus gated by a Poisson draw of probability `p` per step.
+    pub const fn with_p(self, p: S) -> Self {
+        Self { p, ..self }
+    }
+
+    /// This stimulus with Gaussian noise of standard deviation `std` added.
+    pub const fn with_noise(self, std: S) -> Self {
+        Self { std, ..self }
+    }
+
+    /// Refuses non-finite values, probabilities outside `[0, 1]`, a negative standard
+    /// deviation and periods that are not positive.
     pub fn check(&self) -> Result<(), Error> {
         let finite = |name, v: S| {
             if v.is_finite() {
@@ -55,46 +154,125 @@ impl<S: Scalar> Stimulus<S> {
                 })
             }
         };
-        match *self {
-            Stimulus::Constant(v) => finite("constant", v),
-            Stimulus::Step { before, after, .. } => {
-                finite("before", before).and(finite("after", after))
+        let out_of = |name, value: f64, allowed| Error::Param {
+            name,
+            value,
+            problem: ParamProblem::OutOfRange { allowed },
+        };
+        match self.shape {
+            Shape::Constant(v) => finite("constant", v)?,
+            Shape::Step { before, after, .. } => {
+                finite("before", before)?;
+                finite("after", after)?;
             }
-            Stimulus::Poisson { p, amplitude } => {
-                finite("p", p)?;
+            Shape::Pulse {
+                amplitude, period, ..
+            } => {
                 finite("amplitude", amplitude)?;
-                if p < S::ZERO || p > S::ONE {
-                    return Err(Error::Param {
-                        name: "p",
-                        value: p.to_f64(),
-                        problem: ParamProblem::OutOfRange { allowed: "[0, 1]" },
-                    });
+                if period == 0 {
+                    return Err(out_of("period", 0.0, ">= 1 step"));
                 }
-                Ok(())
+            }
+            Shape::Ramp { from, to, .. } => {
+                finite("from", from)?;
+                finite("to", to)?;
+            }
+            Shape::Sine {
+                amplitude,
+                offset,
+                period,
+            } => {
+                finite("amplitude", amplitude)?;
+                finite("offset", offset)?;
+                if !(period.is_finite() && period > 0.0) {
+                    return Err(out_of("period", period, "finite, > 0"));
+                }
             }
         }
+        finite("p", self.p)?;
+        if self.p < S::ZERO || self.p > S::ONE {
+            return Err(out_of("p", self.p.to_f64(), "[0, 1]"));
+        }
+        finite("std", self.std)?;
+        if self.std < S::ZERO {
+            return Err(out_of("std", self.std.to_f64(), ">= 0"));
+        }
+        Ok(())
     }
 
-    /// The value at global step `t` for the neuron whose input stream is `stream`.
+    /// The level every neuron shares at global step `t`.
     #[inline]
-    pub fn value(&self, t: u64, stream: &mut RngState) -> S {
-        match *self {
-            Stimulus::Constant(v) => v,
-            Stimulus::Step { before, after, at } => {
+    pub fn level(&self, t: u64) -> S {
+        match self.shape {
+            Shape::Constant(v) => v,
+            Shape::Step { before, after, at } => {
                 if t < at {
                     before
                 } else {
                     after
                 }
             }
-            Stimulus::Poisson { p, amplitude } => {
-                if S::unit(stream.next_u32()) < p {
+            Shape::Pulse {
+                amplitude,
+                start,
+                width,
+                period,
+            } => {
+                if t >= start && (t - start) % period.max(1) < width {
                     amplitude
                 } else {
                     S::ZERO
                 }
             }
+            Shape::Ramp { from, to, steps } => {
+                let last = steps.saturating_sub(1);
+                if t >= last {
+                    to
+                } else {
+                    let (a, b) = (from.to_f64(), to.to_f64());
+                    saturate(a + (b - a) * (t as f64 / last as f64))
+                }
+            }
+            Shape::Sine {
+                amplitude,
+                offset,
+                period,
+            } => {
+                let phase = core::f64::consts::TAU * (t as f64 / period);
+                saturate(offset.to_f64() + amplitude.to_f64() * libm::sin(phase))
+            }
         }
+    }
+
+    /// The value of one neuron at a step whose shared level is `level`, drawing from that
+    /// neuron's input stream.
+    #[inline]
+    pub fn sample(&self, level: S, stream: &mut RngState) -> S {
+        let mut x = level;
+        if self.p < S::ONE && S::unit(stream.next_u32()) >= self.p {
+            x = S::ZERO;
+        }
+        if self.std != S::ZERO {
+            x = x.add(self.std.mul(S::std_normal(stream.next_u64())));
+        }
+        x
+    }
+
+    /// The value at global step `t` for the neuron whose input stream is `stream`:
+    /// [`Stimulus::sample`] of [`Stimulus::level`].
+    #[inline]
+    pub fn value(&self, t: u64, stream: &mut RngState) -> S {
+        self.sample(self.level(t), stream)
+    }
+}
+
+/// `v` rounded to `S`, saturating at its limits (`v` is never NaN here: it comes from finite
+/// parameters).
+fn saturate<S: Scalar>(v: f64) -> S {
+    match S::from_f64(v) {
+        Some(x) => x,
+        None if v < 0.0 => S::MIN,
+        None => S::MAX,
     }
 }
 
@@ -103,35 +281,102 @@ mod tests {
     use super::*;
     use crate::I16F16;
 
+    fn levels<S: Scalar>(s: &Stimulus<S>, n: u64) -> std::vec::Vec<f64> {
+        (0..n).map(|t| s.level(t).to_f64()).collect()
+    }
+
     #[test]
-    fn step_and_poisson() {
-        let mut r = input_stream(1, 2);
-        let s = Stimulus::Step {
+    fn shapes() {
+        let step = Stimulus::new(Shape::Step {
             before: 0.0f32,
             after: 2.0,
             at: 3,
-        };
-        assert_eq!(
-            [0, 1, 2, 3, 4].map(|t| s.value(t, &mut r)),
-            [0.0, 0.0, 0.0, 2.0, 2.0]
-        );
-        let p = Stimulus::Poisson {
-            p: I16F16::from_num(0.25),
-            amplitude: I16F16::ONE,
-        };
+        });
+        assert_eq!(levels(&step, 5), [0.0, 0.0, 0.0, 2.0, 2.0]);
+        let pulse = Stimulus::new(Shape::Pulse {
+            amplitude: 1.0f32,
+            start: 1,
+            width: 2,
+            period: 4,
+        });
+        assert_eq!(levels(&pulse, 8), [0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0]);
+        let ramp = Stimulus::new(Shape::Ramp {
+            from: 0.0f64,
+            to: 1.0,
+            steps: 5,
+        });
+        assert_eq!(levels(&ramp, 6), [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]);
+        let sine = Stimulus::new(Shape::Sine {
+            amplitude: 1.0f64,
+            offset: 0.5,
+            period: 4.0,
+        });
+        let s = levels(&sine, 4);
+        assert_eq!(s[0], 0.5);
+        assert_eq!(s[1], 1.5);
+        assert!((s[2] - 0.5).abs() < 1e-15 && (s[3] + 0.5).abs() < 1e-15);
+        // Fixed point saturates at its limits instead of wrapping.
+        let big = Stimulus::new(Shape::Sine {
+            amplitude: I16F16::MAX,
+            offset: I16F16::MAX,
+            period: 4.0,
+        });
+        assert_eq!(big.level(1), I16F16::MAX);
+    }
+
+    #[test]
+    fn draws() {
+        let mut r = input_stream(1, 2);
+        let p = Stimulus::poisson(I16F16::from_num(0.25), I16F16::ONE);
         let hits = (0..10_000)
             .filter(|&t| p.value(t, &mut r) == I16F16::ONE)
             .count();
         assert!((2_300..2_700).contains(&hits), "{hits}");
+        let g = Stimulus::gaussian(1.0f64, 0.5);
+        let xs: std::vec::Vec<f64> = (0..20_000).map(|t| g.value(t, &mut r)).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / xs.len() as f64;
         assert!(
-            Stimulus::Poisson {
-                p: 1.5f32,
-                amplitude: 1.0
-            }
-            .check()
-            .is_err()
+            (mean - 1.0).abs() < 0.02 && (var.sqrt() - 0.5).abs() < 0.02,
+            "{mean} {var}"
         );
-        assert!(Stimulus::Constant(f32::NAN).check().is_err());
+        // Gate and noise together draw both; neither draws nothing.
+        let both = Stimulus::poisson(0.5f32, 1.0).with_noise(0.1);
+        let mut a = input_stream(3, 0);
+        let mut b = a;
+        let x = both.value(0, &mut a);
+        let passed = f32::unit(b.next_u32()) < 0.5;
+        let z = f32::std_normal(b.next_u64());
+        assert_eq!(x, if passed { 1.0 } else { 0.0 } + 0.1 * z);
+        assert_eq!(a, b);
+        let before = r;
+        Stimulus::constant(1.0f32).value(3, &mut r);
+        assert_eq!(r, before);
         assert_ne!(input_stream(1, 2), RngState::for_neuron(1, 2));
+    }
+
+    #[test]
+    fn check_refuses_what_cannot_run() {
+        assert!(Stimulus::poisson(1.5f32, 1.0).check().is_err());
+        assert!(Stimulus::constant(f32::NAN).check().is_err());
+        assert!(Stimulus::gaussian(0.0f32, -1.0).check().is_err());
+        let pulse = |period| {
+            Stimulus::new(Shape::Pulse {
+                amplitude: 1.0f32,
+                start: 0,
+                width: 1,
+                period,
+            })
+        };
+        assert!(pulse(0).check().is_err());
+        assert!(pulse(1).check().is_ok());
+        for period in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let sine = Stimulus::new(Shape::Sine {
+                amplitude: 1.0f32,
+                offset: 0.0,
+                period,
+            });
+            assert!(sine.check().is_err(), "{period}");
+        }
     }
 }

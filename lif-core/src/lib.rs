@@ -1,4 +1,61 @@
-#![doc = include_str!("../../README.md")]
+//! lif-core: leaky integrate-and-fire neuron models written once, `no_std` and heap-free,
+//! generic over the scalar (`f32`, `f64`, or saturating fixed point such as [`I16F16`]).
+//! The firmware (lif-embedded), the host's CPU backend and its CUDA kernels (lif-host-cuda)
+//! all run this crate's code, so a given scalar, seed and input give the same bits on each.
+//!
+//! - [`models`]: snnTorch's [`Leaky`], [`Lapicque`] and [`Synaptic`], BrainPy's [`Lif`] and
+//!   the [`Extended`] LIF; each one's equations are in its file's docs, written once.
+//! - [`population`]: the one loop that steps many neurons ([`population::run`]), with shared
+//!   ([`Shared`]) or per-neuron ([`PerNeuron`]) parameters and packed spikes.
+//! - [`input`]: generated inputs ([`Stimulus`]) that every backend computes itself.
+//! - [`scalar`]: the number types and their rounding and overflow rules.
+//!
+//! # A population
+//!
+//! ```
+//! use lif_core::population::{self, Shared};
+//! use lif_core::{I16F16, LeakyConfig, LeakySlices};
+//!
+//! // Parameters are given in f64, validated and converted once.
+//! let model = LeakyConfig { beta: 0.9, ..LeakyConfig::default() }.build::<I16F16>()?;
+//!
+//! // State lives in caller-owned slices (structure of arrays): here 64 membranes.
+//! let mut mem = [I16F16::ZERO; 64];
+//! let mut state = LeakySlices::new(&mut mem)?;
+//!
+//! // 10 steps of input, row-major [step][neuron]; spikes bit-packed, one u32 per 32 neurons.
+//! let input = [I16F16::from_num(0.3); 64 * 10];
+//! let mut spikes = [0u32; 2 * 10];
+//! population::run(&Shared(&model), &mut state, &input, 10, &mut spikes[..])?;
+//! assert_eq!(spikes[0], 0); // 0.3, 0.57, 0.81, 1.03: the first spike is at step 3
+//! assert_eq!(spikes[2 * 3], u32::MAX);
+//! # Ok::<(), lif_core::Error>(())
+//! ```
+//!
+//! # One neuron, generated input
+//!
+//! ```
+//! use lif_core::input::input_stream;
+//! use lif_core::{LeakyConfig, Neuron, Shape, Stimulus};
+//!
+//! let model = LeakyConfig::default().build::<f32>()?;
+//! let mut state = model.initial_state(7, 0);
+//! let mut stream = input_stream(7, 0); // neuron 0's input stream under seed 7
+//! let drive = Stimulus::new(Shape::Sine { amplitude: 0.2f32, offset: 0.2, period: 50.0 })
+//!     .with_noise(0.05);
+//! let spikes = (0..200).filter(|&t| model.step(&mut state, drive.value(t, &mut stream))).count();
+//! assert!(spikes > 0);
+//! # Ok::<(), lif_core::Error>(())
+//! ```
+//!
+//! # Contracts
+//! - Determinism: every operation goes through [`Scalar`], one IEEE operation or one
+//!   saturating integer operation at a time (never a fused multiply-add); random numbers come
+//!   from per-neuron xoshiro128++ streams seeded by `(seed, neuron)`. The same scalar, seed
+//!   and input give the same bits on every target and for any split of a run.
+//! - Fixed point saturates at its limits and never wraps or panics; its distance from the
+//!   f64 reference is bounded and tested (`tests/accuracy.rs` in the workspace).
+//! - Bad parameters and inputs are typed [`Error`]s naming what is wrong.
 #![cfg_attr(not(test), no_std)]
 #![deny(
     missing_docs,
@@ -21,7 +78,7 @@ pub mod scalar;
 pub mod surrogate;
 
 pub use error::{Error, ParamProblem};
-pub use input::Stimulus;
+pub use input::{Shape, Stimulus};
 pub use models::extended::{
     Extended, ExtendedArrays, ExtendedConfig, ExtendedMode, ExtendedSlices, ExtendedState,
     Transform,

@@ -360,17 +360,30 @@ impl<S: Scalar> InputSource<S> for StreamRows<'_, S> {
     }
 }
 
-/// Generated input: `stimulus` evaluated at global step `t0 + t` with neuron `i`'s own
-/// input stream `streams[i]` (used by Poisson stimuli only), so any backend and any split of
-/// the run reproduces it.
+/// Generated input: `stimulus` at global step `t0 + t` with neuron `i`'s own input stream
+/// `streams[i]`, so any backend and any split of the run reproduces it. The shared level of
+/// a step is computed once per step, not once per neuron.
 #[derive(Debug)]
 pub struct Generated<'a, S> {
-    /// What to generate.
-    pub stimulus: Stimulus<S>,
-    /// Global step of the run's first step.
-    pub t0: u64,
-    /// One input stream per neuron.
-    pub streams: &'a mut [RngState],
+    stimulus: Stimulus<S>,
+    t0: u64,
+    streams: &'a mut [RngState],
+    /// The step whose level `level` holds (`usize::MAX`: none yet).
+    level_at: usize,
+    level: S,
+}
+
+impl<'a, S: Scalar> Generated<'a, S> {
+    /// `stimulus` from global step `t0` on, one input stream per neuron.
+    pub fn new(stimulus: Stimulus<S>, t0: u64, streams: &'a mut [RngState]) -> Self {
+        Self {
+            stimulus,
+            t0,
+            streams,
+            level_at: usize::MAX,
+            level: S::ZERO,
+        }
+    }
 }
 
 impl<S: Scalar> InputSource<S> for Generated<'_, S> {
@@ -387,9 +400,13 @@ impl<S: Scalar> InputSource<S> for Generated<'_, S> {
 
     #[inline]
     unsafe fn get(&mut self, t: usize, i: usize) -> S {
+        if t != self.level_at {
+            self.level = self.stimulus.level(self.t0.wrapping_add(t as u64));
+            self.level_at = t;
+        }
         // SAFETY: i < n == streams.len(), checked.
         let stream = unsafe { self.streams.get_unchecked_mut(i) };
-        self.stimulus.value(self.t0.wrapping_add(t as u64), stream)
+        self.stimulus.sample(self.level, stream)
     }
 }
 

@@ -152,7 +152,7 @@ fn bench<S, M>(
 ) -> Result<(), SimError>
 where
     S: Scalar,
-    M: Neuron<S> + Sync + Copy + 'static,
+    M: Neuron<S> + Send + Sync + Copy + 'static,
     M::State: Send + Sync + 'static,
 {
     let Case {
@@ -223,7 +223,7 @@ where
     let amplitude = S::from_f64(hi * 2.0).unwrap();
     let start = Instant::now();
     sim.run_into(
-        Input::Generated(Stimulus::Poisson { p, amplitude }),
+        Input::Generated(Stimulus::poisson(p, amplitude)),
         t,
         &[],
         &mut out,

@@ -3,12 +3,15 @@
 //! requested steps while the tile's state stays in cache, reading its columns of the input in
 //! place and checking them as it reads (`StreamRows`).
 
+use std::marker::PhantomData;
+
 use lif_core::population::{self, Generated, Rows, Shared, StreamRows};
 use lif_core::{AosSlices, InputSource, Neuron, RngState, Scalar, SpikeSink, Stimulus};
 use multiversion::multiversion;
 use rayon::prelude::*;
 
-use crate::SimError;
+use crate::engine::{Drive, Engine};
+use crate::{RunOutput, SimError};
 
 /// Neurons per parallel block: about four blocks per thread for balance, a multiple of 32
 /// (so blocks own whole spike words). lif-core tiles each block for the cache.
@@ -109,11 +112,10 @@ where
 /// A block's recorded values: (step, index in the record list, membrane, threshold).
 type Samples<S> = Vec<(usize, usize, S, S)>;
 
-/// Input of a CPU run.
-pub(crate) enum CpuInput<'a, S> {
-    /// Row-major (steps, n).
+/// What one parallel block reads: its columns of the host rows, or the stimulus with the
+/// block's own input streams.
+enum BlockInput<'a, S> {
     Rows(&'a [S]),
-    /// Generated from `stimulus` at global steps `t0..`.
     Generated {
         stimulus: Stimulus<S>,
         t0: u64,
@@ -121,205 +123,208 @@ pub(crate) enum CpuInput<'a, S> {
     },
 }
 
-/// The input of a run, split for the parallel blocks: host rows, or a stimulus with its
-/// start step and one slice of input streams per block.
-type Split<'a, S> = (
-    Option<&'a [S]>,
-    Option<(Stimulus<S>, u64)>,
-    Vec<Option<&'a mut [RngState]>>,
-);
-
-/// Where a CPU run writes, in buffers the simulator and its caller keep from run to run: a
-/// large run allocating its outputs afresh spent more time in page faults, and freeing them
-/// in TLB shootdowns, than stepping (N = 1e7: 1.3e9 against 3.6e9 neuron-steps/s).
-pub(crate) struct Outputs<'a, S, St> {
-    /// Packed spikes, row-major (steps, words); resized here.
-    pub spikes: &'a mut Vec<u32>,
-    /// Spikes per neuron; resized and zeroed here.
-    pub counts: &'a mut Vec<u32>,
-    /// Membranes of neurons `record[k]` at `trace[t * record.len() + k]` (sized by the caller).
-    pub trace: &'a mut [S],
-    /// Their thresholds, likewise.
-    pub thresholds: &'a mut [S],
-    /// Scratch for the copy of the state kept to undo a failed run.
-    pub snapshot: &'a mut Vec<St>,
+/// The CPU backend: states as an array of structs, one input stream per neuron, and the
+/// buffers a run reuses.
+pub(crate) struct CpuEngine<S: Scalar, M: Neuron<S>> {
+    model: M,
+    states: Vec<M::State>,
+    streams: Vec<RngState>,
+    /// The copy of the state that undoes a failed run, kept from run to run.
+    snapshot: Vec<M::State>,
+    _scalar: PhantomData<S>,
 }
 
-/// Runs `steps` steps of every neuron into `out`.
-pub(crate) fn run<S, M>(
-    model: &M,
-    states: &mut [M::State],
-    input: CpuInput<'_, S>,
-    steps: usize,
-    record: &[usize],
-    out: Outputs<'_, S, M::State>,
-) -> Result<(), SimError>
+impl<S: Scalar, M: Neuron<S>> CpuEngine<S, M> {
+    pub(crate) fn new(model: M, states: Vec<M::State>, streams: Vec<RngState>) -> Self {
+        Self {
+            model,
+            states,
+            streams,
+            snapshot: Vec::new(),
+            _scalar: PhantomData,
+        }
+    }
+}
+
+impl<S, M> Engine<S, M> for CpuEngine<S, M>
+where
+    S: Scalar,
+    M: Neuron<S> + Send + Sync,
+    M::State: Send + Sync,
+{
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn bytes_per_neuron(&self) -> usize {
+        size_of::<M::State>() + size_of::<RngState>()
+    }
+
+    fn states(&mut self) -> Result<&mut [M::State], SimError> {
+        Ok(&mut self.states)
+    }
+
+    fn states_changed(&mut self) -> Result<(), SimError> {
+        Ok(())
+    }
+
+    fn run(
+        &mut self,
+        drive: Drive<'_, S>,
+        steps: usize,
+        record: &[usize],
+        out: &mut RunOutput<S>,
+    ) -> Result<(), SimError> {
+        let result = self.run_blocks(drive, steps, record, out);
+        if result.is_err() && self.snapshot.len() == self.states.len() {
+            self.states.copy_from_slice(&self.snapshot);
+        }
+        result
+    }
+}
+
+impl<S, M> CpuEngine<S, M>
 where
     S: Scalar,
     M: Neuron<S> + Sync,
     M::State: Send,
 {
-    let n = states.len();
-    let words = n.div_ceil(32);
-    let block = block_size(n);
-    let nblocks = n.div_ceil(block);
-    let (rows, generated, stream_chunks): Split<'_, S> = match input {
-        CpuInput::Rows(data) => {
-            if data.len() != steps * n {
-                return Err(SimError::Shape {
-                    what: "input (steps x neurons)",
-                    expected: steps * n,
-                    actual: data.len(),
-                });
-            }
-            (Some(data), None, (0..nblocks).map(|_| None).collect())
-        }
-        CpuInput::Generated {
-            stimulus,
-            t0,
-            streams,
-        } => (
-            None,
-            Some((stimulus, t0)),
-            streams.chunks_mut(block).map(Some).collect(),
-        ),
-    };
-    // Host rows are checked for non-finite values as the blocks read them (one pass over the
-    // input, not two). A failed run must leave the state as it was, so it keeps a copy of
-    // the state when that is smaller than the input; otherwise the input is checked first.
-    let Outputs {
-        spikes,
-        counts,
-        trace,
-        thresholds,
-        snapshot,
-    } = out;
-    let saved = match rows {
-        Some(data) if S::FLOAT => {
-            if size_of::<M::State>() <= steps.saturating_mul(size_of::<S>()) {
-                snapshot.clear();
-                snapshot.extend_from_slice(states);
-                true
-            } else {
-                check_finite(data)?;
-                false
-            }
-        }
-        _ => false,
-    };
-    // Every word of every row is written below, so a buffer of the right length is reused
-    // as it is.
-    if spikes.len() != steps * words {
-        spikes.clear();
-        spikes.resize(steps * words, 0);
-    }
-    counts.clear();
-    counts.resize(n, 0);
-    let rows_out = SharedRows {
-        ptr: spikes.as_mut_ptr(),
-        len: spikes.len(),
-        words,
-    };
-    let recorded_per_block: Vec<Vec<(usize, usize)>> = (0..nblocks)
-        .map(|b| {
-            record
-                .iter()
-                .enumerate()
-                .filter(|(_, i)| **i / block == b)
-                .map(|(k, i)| (k, i - b * block))
-                .collect()
-        })
-        .collect();
-    let traces: Result<Vec<Samples<S>>, SimError> = states
-        .par_chunks_mut(block)
-        .zip(counts.par_chunks_mut(block))
-        .zip(stream_chunks.into_par_iter())
-        .enumerate()
-        .map(
-            |(b, ((chunk, counts), streams))| -> Result<Samples<S>, SimError> {
-                let m = chunk.len();
-                let offset = b * block;
-                let mut view = AosSlices(chunk);
-                let probes = &recorded_per_block[b];
-                let mut samples = Vec::with_capacity(probes.len() * steps);
-                // With probes the block advances one step at a time (the same bits: time can be
-                // split anywhere); without, in one call.
-                let (calls, per_call) = if probes.is_empty() {
-                    (1, steps)
-                } else {
-                    (steps, 1)
-                };
-                let mut streams = streams;
-                for c in 0..calls {
-                    let t = c * per_call;
-                    let mut sink = BlockSink {
-                        rows: &rows_out,
-                        first: offset / population::BLOCK,
-                        row0: t,
-                        steps: per_call,
-                        words: m.div_ceil(population::BLOCK),
-                        counts: &mut *counts,
-                    };
-                    match (rows, generated, streams.as_deref_mut()) {
-                        (Some(data), _, _) => {
-                            let data = &data[t * n..(t + per_call) * n];
-                            let mut source = StreamRows(Rows {
-                                data,
-                                stride: n,
-                                offset,
-                            });
-                            run_block(model, &mut view, &mut source, per_call, &mut sink).map_err(
-                                |e| match e {
-                                    // Its index into the whole (steps, n) input.
-                                    lif_core::Error::NonFinite { buffer, index } => {
-                                        lif_core::Error::NonFinite {
-                                            buffer,
-                                            index: index + t * n,
-                                        }
-                                    }
-                                    e => e,
-                                },
-                            )?;
-                        }
-                        (None, Some((stimulus, t0)), Some(streams)) => {
-                            let mut source = Generated {
-                                stimulus,
-                                t0: t0 + t as u64,
-                                streams,
-                            };
-                            run_block(model, &mut view, &mut source, per_call, &mut sink)?;
-                        }
-                        _ => {
-                            return Err(SimError::Shape {
-                                what: "input streams",
-                                expected: m,
-                                actual: 0,
-                            });
-                        }
-                    }
-                    for &(k, local) in probes {
-                        let s = &view.0[local];
-                        samples.push((t, k, M::membrane(s), model.threshold(s)));
+    /// The body of [`Engine::run`]: every block in parallel. When it fails, `snapshot` holds
+    /// the state to restore (it is emptied when the run cannot fail after stepping).
+    fn run_blocks(
+        &mut self,
+        drive: Drive<'_, S>,
+        steps: usize,
+        record: &[usize],
+        out: &mut RunOutput<S>,
+    ) -> Result<(), SimError> {
+        let model = &self.model;
+        let n = self.states.len();
+        let words = n.div_ceil(32);
+        let block = block_size(n);
+        let nblocks = n.div_ceil(block);
+        // Host rows are checked for non-finite values as the blocks read them (one pass over
+        // the input, not two). A failed run must leave the state as it was, so it keeps a
+        // copy of the state when that is smaller than the input; otherwise the input is
+        // checked first. Generated input cannot fail once checked.
+        self.snapshot.clear();
+        let inputs: Vec<BlockInput<'_, S>> = match drive {
+            Drive::Rows(data) => {
+                if S::FLOAT {
+                    if size_of::<M::State>() <= steps.saturating_mul(size_of::<S>()) {
+                        self.snapshot.extend_from_slice(&self.states);
+                    } else {
+                        check_finite(data)?;
                     }
                 }
-                Ok(samples)
-            },
-        )
-        .collect::<Result<_, _>>();
-    let traces = match traces {
-        Ok(t) => t,
-        Err(e) => {
-            if saved {
-                states.copy_from_slice(snapshot);
+                (0..nblocks).map(|_| BlockInput::Rows(data)).collect()
             }
-            return Err(e);
+            Drive::Generated { stimulus, t0 } => self
+                .streams
+                .chunks_mut(block)
+                .map(|streams| BlockInput::Generated {
+                    stimulus,
+                    t0,
+                    streams,
+                })
+                .collect(),
+        };
+        // Every word of every row is written below, so a buffer of the right length is
+        // reused as it is.
+        if out.spikes.len() != steps * words {
+            out.spikes.clear();
+            out.spikes.resize(steps * words, 0);
         }
-    };
-    for samples in traces {
-        for (t, k, v, th) in samples {
-            trace[t * record.len() + k] = v;
-            thresholds[t * record.len() + k] = th;
+        out.counts.clear();
+        out.counts.resize(n, 0);
+        let rows_out = SharedRows {
+            ptr: out.spikes.as_mut_ptr(),
+            len: out.spikes.len(),
+            words,
+        };
+        let recorded_per_block: Vec<Vec<(usize, usize)>> = (0..nblocks)
+            .map(|b| {
+                record
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| **i / block == b)
+                    .map(|(k, i)| (k, i - b * block))
+                    .collect()
+            })
+            .collect();
+        let traces = self
+            .states
+            .par_chunks_mut(block)
+            .zip(out.counts.par_chunks_mut(block))
+            .zip(inputs.into_par_iter())
+            .enumerate()
+            .map(
+                |(b, ((chunk, counts), mut input))| -> Result<Samples<S>, SimError> {
+                    let m = chunk.len();
+                    let offset = b * block;
+                    let mut view = AosSlices(chunk);
+                    let probes = &recorded_per_block[b];
+                    let mut samples = Vec::with_capacity(probes.len() * steps);
+                    // With probes the block advances one step at a time (the same bits: time
+                    // can be split anywhere); without, in one call.
+                    let (calls, per_call) = if probes.is_empty() {
+                        (1, steps)
+                    } else {
+                        (steps, 1)
+                    };
+                    for c in 0..calls {
+                        let t = c * per_call;
+                        let mut sink = BlockSink {
+                            rows: &rows_out,
+                            first: offset / population::BLOCK,
+                            row0: t,
+                            steps: per_call,
+                            words: m.div_ceil(population::BLOCK),
+                            counts: &mut *counts,
+                        };
+                        match &mut input {
+                            BlockInput::Rows(data) => {
+                                let mut source = StreamRows(Rows {
+                                    data: &data[t * n..(t + per_call) * n],
+                                    stride: n,
+                                    offset,
+                                });
+                                run_block(model, &mut view, &mut source, per_call, &mut sink)
+                                    .map_err(|e| match e {
+                                        // Its index into the whole (steps, n) input.
+                                        lif_core::Error::NonFinite { buffer, index } => {
+                                            lif_core::Error::NonFinite {
+                                                buffer,
+                                                index: index + t * n,
+                                            }
+                                        }
+                                        e => e,
+                                    })?;
+                            }
+                            BlockInput::Generated {
+                                stimulus,
+                                t0,
+                                streams,
+                            } => {
+                                let mut source = Generated::new(*stimulus, *t0 + t as u64, streams);
+                                run_block(model, &mut view, &mut source, per_call, &mut sink)?;
+                            }
+                        }
+                        for &(k, local) in probes {
+                            let s = &view.0[local];
+                            samples.push((t, k, M::membrane(s), model.threshold(s)));
+                        }
+                    }
+                    Ok(samples)
+                },
+            )
+            .collect::<Result<Vec<_>, _>>()?;
+        for samples in traces {
+            for (t, k, v, th) in samples {
+                out.trace[t * record.len() + k] = v;
+                out.thresholds[t * record.len() + k] = th;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }

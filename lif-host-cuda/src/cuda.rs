@@ -14,7 +14,8 @@ use lif_core::{
     Extended, I16F16, Lapicque, Leaky, Lif, Neuron, RngState, Scalar, Stimulus, Synaptic,
 };
 
-use crate::SimError;
+use crate::engine::{Drive, Engine};
+use crate::{RunOutput, SimError};
 
 /// The kernels, compiled from `lif-host-cuda/kernels` for nvptx64 by build.rs.
 pub const PTX: &str = include_str!(env!("LIF_PTX"));
@@ -86,6 +87,10 @@ where
     /// Input streams, uploaded on the first generated-input run (16 bytes per neuron that
     /// host-array runs do not need on the device).
     streams: Option<DeviceBuffer<Dev<RngState>>>,
+    /// The input streams' initial values, until they are uploaded.
+    host_streams: Vec<RngState>,
+    /// The host's copy of the states, read back on demand.
+    host_states: Vec<M::State>,
     stream: Stream,
     module: Module,
     _context: Context,
@@ -112,7 +117,11 @@ where
     M: Neuron<S> + Copy + 'static,
     M::State: 'static,
 {
-    pub(crate) fn new(model: &M, states: &[M::State]) -> Result<Self, SimError> {
+    pub(crate) fn new(
+        model: &M,
+        states: &[M::State],
+        streams: &[RngState],
+    ) -> Result<Self, SimError> {
         let prefix = kernel_prefix::<M>().ok_or(SimError::Unsupported {
             backend: "cuda",
             model: model_name::<M>(),
@@ -125,6 +134,8 @@ where
             model: DeviceBox::new(&Dev(*model)).map_err(cuda_error)?,
             states: DeviceBuffer::from_slice(dev_slice(states)).map_err(cuda_error)?,
             streams: None,
+            host_streams: streams.to_vec(),
+            host_states: states.to_vec(),
             stream,
             module,
             _context: context,
@@ -132,27 +143,6 @@ where
             n: states.len(),
             _scalar: PhantomData,
         })
-    }
-
-    pub(crate) fn read_states(&mut self, out: &mut [M::State]) -> Result<(), SimError> {
-        self.stream.synchronize().map_err(cuda_error)?;
-        self.states.copy_to(dev_slice_mut(out)).map_err(cuda_error)
-    }
-
-    pub(crate) fn write_states(&mut self, states: &[M::State]) -> Result<(), SimError> {
-        self.stream.synchronize().map_err(cuda_error)?;
-        self.states.copy_from(dev_slice(states)).map_err(cuda_error)
-    }
-
-    /// Bytes of device memory held per neuron between runs (model state, plus the input
-    /// stream once a generated input has run).
-    pub(crate) fn device_bytes_per_neuron(&self) -> usize {
-        size_of::<M::State>()
-            + if self.streams.is_some() {
-                size_of::<RngState>()
-            } else {
-                0
-            }
     }
 
     /// Steps per launch so that one chunk of input, spikes and trace fits in a quarter of
@@ -181,28 +171,54 @@ where
         Ok((budget / per_step).clamp(1, steps.max(1)))
     }
 
+    /// Runs `steps` steps in launches of as many steps as fit the device; returns the
+    /// packed spikes.
     fn launch_chunks(
         &mut self,
+        drive: Drive<'_, S>,
         steps: usize,
         record: &[usize],
         trace: &mut [S],
         thresholds: &mut [S],
-        mut chunk_input: impl FnMut(usize, usize) -> Option<Vec<S>>,
-        generated: Option<(Stimulus<S>, u64)>,
     ) -> Result<Vec<u32>, SimError> {
         let n = self.n;
         let words = n.div_ceil(32);
         let k = record.len();
-        let chunk = self.chunk_steps(steps, k, generated.is_none())?;
+        // What each launch reads: host rows copied chunk by chunk, or the stimulus and the
+        // input streams already on the device.
+        let launch = match drive {
+            Drive::Rows(data) => {
+                if let Some(i) = data.iter().position(|x| !x.is_finite()) {
+                    return Err(lif_core::Error::NonFinite {
+                        buffer: "input",
+                        index: i,
+                    }
+                    .into());
+                }
+                Launch::Rows(data)
+            }
+            Drive::Generated { stimulus, t0 } => {
+                let streams = match &self.streams {
+                    Some(b) => b,
+                    None => self.streams.insert(
+                        DeviceBuffer::from_slice(dev_slice(&self.host_streams))
+                            .map_err(cuda_error)?,
+                    ),
+                };
+                self.host_streams = Vec::new();
+                Launch::Generated {
+                    stimulus: DeviceBox::new(&Dev(stimulus)).map_err(cuda_error)?,
+                    streams: streams.as_device_ptr(),
+                    t0,
+                }
+            }
+        };
+        let chunk = self.chunk_steps(steps, k, matches!(launch, Launch::Rows(_)))?;
         let mut slots = vec![-1i32; n];
         for (j, &i) in record.iter().enumerate() {
             slots[i] = j as i32;
         }
         let slots = DeviceBuffer::from_slice(&slots).map_err(cuda_error)?;
-        let stimulus = match generated {
-            Some((s, _)) => Some(DeviceBox::new(&Dev(s)).map_err(cuda_error)?),
-            None => None,
-        };
         let grid = (n as u32).div_ceil(BLOCK);
         let mut spikes = vec![0u32; steps * words];
         let mut done = 0;
@@ -221,19 +237,17 @@ where
                 rec_th.as_device_ptr(),
             );
             let (n32, len32, k32) = (n as u32, len as u32, k as u32);
-            match (&stimulus, generated) {
-                (Some(stim), Some((_, t0))) => {
+            match &launch {
+                Launch::Generated {
+                    stimulus,
+                    streams,
+                    t0,
+                } => {
                     let f = self
                         .module
                         .get_function(format!("{}_run_gen", self.prefix))
                         .map_err(cuda_error)?;
-                    let streams = match &self.streams {
-                        Some(b) => b.as_device_ptr(),
-                        None => {
-                            return Err(SimError::Cuda("input streams were not uploaded".into()));
-                        }
-                    };
-                    let stim_ptr = stim.as_device_ptr();
+                    let (stim_ptr, streams) = (stimulus.as_device_ptr(), *streams);
                     let t = t0 + done as u64;
                     // SAFETY: the kernel's parameters match lif-kernels' `*_run_gen`; every
                     // buffer is sized for n neurons, len steps and k recorded neurons.
@@ -244,9 +258,10 @@ where
                         .map_err(cuda_error)?;
                     }
                 }
-                _ => {
-                    let host = chunk_input(done, len).unwrap_or_default();
-                    let input = DeviceBuffer::from_slice(dev_slice(&host)).map_err(cuda_error)?;
+                Launch::Rows(data) => {
+                    let input =
+                        DeviceBuffer::from_slice(dev_slice(&data[done * n..(done + len) * n]))
+                            .map_err(cuda_error)?;
                     let f = self
                         .module
                         .get_function(format!("{}_run", self.prefix))
@@ -277,52 +292,95 @@ where
         }
         Ok(spikes)
     }
+}
 
-    pub(crate) fn run_rows(
-        &mut self,
-        data: &[S],
-        steps: usize,
-        record: &[usize],
-        trace: &mut [S],
-        thresholds: &mut [S],
-    ) -> Result<Vec<u32>, SimError> {
-        if let Some(i) = data.iter().position(|x| !x.is_finite()) {
-            return Err(lif_core::Error::NonFinite {
-                buffer: "input",
-                index: i,
+/// What the launches of one run read.
+enum Launch<'a, S: Scalar> {
+    /// Host rows (steps, n), copied to the device chunk by chunk.
+    Rows(&'a [S]),
+    /// Generated on the device.
+    Generated {
+        stimulus: DeviceBox<Dev<Stimulus<S>>>,
+        streams: cust::memory::DevicePointer<Dev<RngState>>,
+        t0: u64,
+    },
+}
+
+impl<S, M> Engine<S, M> for CudaEngine<S, M>
+where
+    S: Scalar,
+    M: Neuron<S> + Copy + Send + 'static,
+    M::State: Send + 'static,
+{
+    fn name(&self) -> &'static str {
+        "cuda"
+    }
+
+    /// Model state, plus the input stream once a generated input has run.
+    fn bytes_per_neuron(&self) -> usize {
+        size_of::<M::State>()
+            + if self.streams.is_some() {
+                size_of::<RngState>()
+            } else {
+                0
             }
-            .into());
-        }
-        let n = self.n;
-        self.launch_chunks(
-            steps,
-            record,
-            trace,
-            thresholds,
-            |t, len| Some(data[t * n..(t + len) * n].to_vec()),
-            None,
-        )
     }
 
-    pub(crate) fn run_generated(
+    fn run(
         &mut self,
-        stimulus: Stimulus<S>,
-        (t0, streams): (u64, &[RngState]),
+        drive: Drive<'_, S>,
         steps: usize,
         record: &[usize],
-        trace: &mut [S],
-        thresholds: &mut [S],
-    ) -> Result<Vec<u32>, SimError> {
-        if self.streams.is_none() {
-            self.streams = Some(DeviceBuffer::from_slice(dev_slice(streams)).map_err(cuda_error)?);
-        }
-        self.launch_chunks(
-            steps,
-            record,
-            trace,
-            thresholds,
-            |_, _| None,
-            Some((stimulus, t0)),
-        )
+        out: &mut RunOutput<S>,
+    ) -> Result<(), SimError> {
+        out.spikes =
+            self.launch_chunks(drive, steps, record, &mut out.trace, &mut out.thresholds)?;
+        out.counts = spike_counts(&out.spikes, self.n, steps);
+        Ok(())
     }
+
+    fn states(&mut self) -> Result<&mut [M::State], SimError> {
+        self.stream.synchronize().map_err(cuda_error)?;
+        self.states
+            .copy_to(dev_slice_mut(&mut self.host_states))
+            .map_err(cuda_error)?;
+        Ok(&mut self.host_states)
+    }
+
+    fn states_changed(&mut self) -> Result<(), SimError> {
+        self.stream.synchronize().map_err(cuda_error)?;
+        self.states
+            .copy_from(dev_slice(&self.host_states))
+            .map_err(cuda_error)
+    }
+}
+
+/// Spikes per neuron of packed rows (steps, ceil(n / 32)), counted in parallel over columns
+/// of words.
+fn spike_counts(spikes: &[u32], n: usize, steps: usize) -> Vec<u32> {
+    use rayon::prelude::*;
+    let words = n.div_ceil(32);
+    // Words per parallel column: 64 (2048 neurons).
+    const COLUMN: usize = 64;
+    let mut counts = vec![0u32; n];
+    counts
+        .par_chunks_mut(32 * COLUMN)
+        .enumerate()
+        .for_each(|(c, out)| {
+            let first = c * COLUMN;
+            let last = (first + COLUMN).min(words);
+            for t in 0..steps {
+                for (k, &word) in spikes[t * words + first..t * words + last]
+                    .iter()
+                    .enumerate()
+                {
+                    let mut bits = word;
+                    while bits != 0 {
+                        out[k * 32 + bits.trailing_zeros() as usize] += 1;
+                        bits &= bits - 1;
+                    }
+                }
+            }
+        });
+    counts
 }

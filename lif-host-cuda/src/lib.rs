@@ -8,7 +8,7 @@
 //!
 //! let model = LeakyConfig::default().build::<f32>()?;
 //! let mut sim = Simulator::new(model, 1000, 42, Backend::Auto)?;
-//! let out = sim.run(Input::Generated(Stimulus::Constant(0.3)), 100, &[0, 1])?;
+//! let out = sim.run(Input::Generated(Stimulus::constant(0.3)), 100, &[0, 1])?;
 //! assert_eq!(out.spikes.len(), 100 * 1000usize.div_ceil(32));
 //! assert_eq!(out.counts.iter().sum::<u32>(), out.spike_total());
 //! assert_eq!(out.trace.len(), 100 * 2);
@@ -23,21 +23,28 @@
 //! let mut sim = Simulator::new(model, 10_000, 7, Backend::Auto)?; // Auto: CUDA if present
 //! if let Some(why) = sim.note() { eprintln!("{why}"); }          // says so when it falls back
 //! let p = lif_core::I16F16::from_num(0.2);
-//! let poisson = Stimulus::Poisson { p, amplitude: lif_core::I16F16::ONE };
+//! let poisson = Stimulus::poisson(p, lif_core::I16F16::ONE);
 //! let out = sim.run(Input::Generated(poisson), 50, &[0, 9_999])?;
 //! println!("{} spikes, neuron 0 fired {} times", out.spike_total(), out.counts[0]);
 //! # Ok::<(), lif_host_cuda::SimError>(())
 //! ```
 
+#![deny(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
+
 mod cpu;
 #[cfg(feature = "cuda")]
 mod cuda;
+mod engine;
 mod error;
-pub mod plot;
 
 /// The PTX of every kernel (lif-kernels built for nvptx64), as embedded in this crate.
 #[cfg(feature = "cuda")]
 pub use cuda::PTX;
+use engine::{Drive, Engine};
 pub use error::SimError;
 use lif_core::input::input_stream;
 use lif_core::{Neuron, RngState, Scalar, Stimulus};
@@ -59,8 +66,8 @@ pub enum Backend {
 pub enum Input<'a, S> {
     /// A host array, row-major (steps, neurons).
     Array(&'a [S]),
-    /// Generated on the backend (constant, step, Poisson from each neuron's input stream),
-    /// by lif-core's own [`Stimulus::value`].
+    /// Generated on the backend, by lif-core's own [`Stimulus::value`] (its shared level per
+    /// step, drawn from each neuron's input stream where the stimulus draws).
     Generated(Stimulus<S>),
 }
 
@@ -97,39 +104,30 @@ impl<S> RunOutput<S> {
     }
 }
 
-/// The backend a simulator actually runs on.
-#[derive(Debug)]
-enum Engine<S: Scalar, M: Neuron<S> + Copy + 'static>
-where
-    M::State: 'static,
-{
-    Cpu,
-    #[cfg(feature = "cuda")]
-    Cuda(Box<cuda::CudaEngine<S, M>>),
-    #[allow(dead_code)]
-    Never(std::marker::PhantomData<(S, M)>),
+/// `n` neurons of model `M` in scalar `S`.
+pub struct Simulator<S: Scalar, M: Neuron<S>> {
+    model: M,
+    n: usize,
+    step: u64,
+    engine: Box<dyn Engine<S, M>>,
+    note: Option<String>,
 }
 
-/// `n` neurons of model `M` in scalar `S`.
-#[derive(Debug)]
-pub struct Simulator<S: Scalar, M: Neuron<S> + Copy + 'static>
-where
-    M::State: 'static,
-{
-    model: M,
-    states: Vec<M::State>,
-    streams: Vec<RngState>,
-    step: u64,
-    engine: Engine<S, M>,
-    note: Option<String>,
-    /// The CPU backend's copy of the state for undoing a failed run, kept between runs.
-    snapshot: Vec<M::State>,
+impl<S: Scalar, M: Neuron<S> + std::fmt::Debug> std::fmt::Debug for Simulator<S, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("model", &self.model)
+            .field("neurons", &self.n)
+            .field("steps_done", &self.step)
+            .field("backend", &self.engine.name())
+            .finish()
+    }
 }
 
 impl<S, M> Simulator<S, M>
 where
     S: Scalar,
-    M: Neuron<S> + Sync + Copy + 'static,
+    M: Neuron<S> + Send + Sync + Copy + 'static,
     M::State: Send + Sync + 'static,
 {
     /// `n` neurons in their initial state under `seed` (neuron `i` uses model stream `i` and
@@ -146,34 +144,44 @@ where
             .map(|i| model.initial_state(seed, i))
             .collect();
         let streams: Vec<RngState> = (0..n as u64).map(|i| input_stream(seed, i)).collect();
+        let cpu = |states, streams| -> Box<dyn Engine<S, M>> {
+            Box::new(cpu::CpuEngine::new(model, states, streams))
+        };
         let (engine, note) = match backend {
-            Backend::Cpu => (Engine::Cpu, None),
-            Backend::Cuda => (Self::cuda_engine(&model, &states)?, None),
-            Backend::Auto => match Self::cuda_engine(&model, &states) {
+            Backend::Cpu => (cpu(states, streams), None),
+            Backend::Cuda => (Self::cuda_engine(&model, &states, &streams)?, None),
+            Backend::Auto => match Self::cuda_engine(&model, &states, &streams) {
                 Ok(engine) => (engine, None),
-                Err(e) => (Engine::Cpu, Some(format!("running on the CPU: {e}"))),
+                Err(e) => (
+                    cpu(states, streams),
+                    Some(format!("running on the CPU: {e}")),
+                ),
             },
         };
         Ok(Self {
             model,
-            states,
-            streams,
+            n,
             step: 0,
             engine,
             note,
-            snapshot: Vec::new(),
         })
     }
 
     #[cfg(feature = "cuda")]
-    fn cuda_engine(model: &M, states: &[M::State]) -> Result<Engine<S, M>, SimError> {
-        Ok(Engine::Cuda(Box::new(cuda::CudaEngine::new(
-            model, states,
-        )?)))
+    fn cuda_engine(
+        model: &M,
+        states: &[M::State],
+        streams: &[RngState],
+    ) -> Result<Box<dyn Engine<S, M>>, SimError> {
+        Ok(Box::new(cuda::CudaEngine::new(model, states, streams)?))
     }
 
     #[cfg(not(feature = "cuda"))]
-    fn cuda_engine(_: &M, _: &[M::State]) -> Result<Engine<S, M>, SimError> {
+    fn cuda_engine(
+        _: &M,
+        _: &[M::State],
+        _: &[RngState],
+    ) -> Result<Box<dyn Engine<S, M>>, SimError> {
         Err(SimError::NoDevice(
             "lif-host-cuda was built without the `cuda` feature".into(),
         ))
@@ -181,31 +189,23 @@ where
 
     /// Number of neurons.
     pub fn len(&self) -> usize {
-        self.states.len()
+        self.n
     }
 
     /// Always false: a simulator has at least one neuron.
     pub fn is_empty(&self) -> bool {
-        self.states.is_empty()
+        self.n == 0
     }
 
     /// `"cpu"` or `"cuda"`.
     pub fn backend_name(&self) -> &'static str {
-        match self.engine {
-            Engine::Cpu | Engine::Never(_) => "cpu",
-            #[cfg(feature = "cuda")]
-            Engine::Cuda(_) => "cuda",
-        }
+        self.engine.name()
     }
 
-    /// Bytes of backend memory held per neuron between runs: the model state, and on the GPU
-    /// the input stream once a generated input has run (the host always keeps one).
+    /// Bytes of backend memory held per neuron between runs: the model state, and the input
+    /// stream (on the GPU once a generated input has run; the host always keeps one).
     pub fn bytes_per_neuron(&self) -> usize {
-        match &self.engine {
-            Engine::Cpu | Engine::Never(_) => size_of::<M::State>() + size_of::<RngState>(),
-            #[cfg(feature = "cuda")]
-            Engine::Cuda(engine) => engine.device_bytes_per_neuron(),
-        }
+        self.engine.bytes_per_neuron()
     }
 
     /// Why `Backend::Auto` fell back to the CPU, if it did.
@@ -225,12 +225,7 @@ where
 
     /// Every neuron's state (copied back from the device on the CUDA backend).
     pub fn states(&mut self) -> Result<&[M::State], SimError> {
-        match &mut self.engine {
-            Engine::Cpu | Engine::Never(_) => {}
-            #[cfg(feature = "cuda")]
-            Engine::Cuda(engine) => engine.read_states(&mut self.states)?,
-        }
-        Ok(&self.states)
+        Ok(self.engine.states()?)
     }
 
     /// Runs `steps` steps; records the membranes of neurons `record`.
@@ -246,9 +241,9 @@ where
     }
 
     /// [`Simulator::run`] into `out`, reusing its buffers: a caller that runs a long
-    /// simulation in chunks allocates its outputs once (on the CPU, allocating and freeing
-    /// them on every call cost more than the stepping at N = 1e7). On error `out` is empty,
-    /// and on the CPU backend every neuron is as it was.
+    /// simulation in chunks allocates its outputs once (fresh buffers on every call cost
+    /// page faults and their release TLB shootdowns). On error `out` is empty, and on the CPU
+    /// backend every neuron is as it was.
     pub fn run_into(
         &mut self,
         input: Input<'_, S>,
@@ -256,25 +251,36 @@ where
         record: &[usize],
         out: &mut RunOutput<S>,
     ) -> Result<(), SimError> {
-        let result = self.run_checked(input, steps, record, out);
-        if result.is_err() {
-            out.spikes.clear();
-            out.counts.clear();
-            out.trace.clear();
-            out.thresholds.clear();
+        let result = self.validate(input, steps, record).and_then(|drive| {
+            for v in [&mut out.trace, &mut out.thresholds] {
+                v.clear();
+                v.resize(steps * record.len(), S::ZERO);
+            }
+            self.engine.run(drive, steps, record, out)
+        });
+        match result {
+            Ok(()) => {
+                self.step += steps as u64;
+                Ok(())
+            }
+            Err(e) => {
+                out.spikes.clear();
+                out.counts.clear();
+                out.trace.clear();
+                out.thresholds.clear();
+                Err(e)
+            }
         }
-        result
     }
 
-    /// The body of [`Simulator::run_into`].
-    fn run_checked(
-        &mut self,
-        input: Input<'_, S>,
+    /// The one place a run's input and options are checked against the population.
+    fn validate<'a>(
+        &self,
+        input: Input<'a, S>,
         steps: usize,
         record: &[usize],
-        out: &mut RunOutput<S>,
-    ) -> Result<(), SimError> {
-        let n = self.states.len();
+    ) -> Result<Drive<'a, S>, SimError> {
+        let n = self.n;
         if let Some(&bad) = record.iter().find(|&&i| i >= n) {
             return Err(SimError::Shape {
                 what: "recorded neuron index",
@@ -282,143 +288,47 @@ where
                 actual: bad,
             });
         }
-        if let Input::Array(data) = input
-            && data.len() != steps * n
-        {
-            return Err(SimError::Shape {
-                what: "input (steps x neurons)",
-                expected: steps * n,
-                actual: data.len(),
-            });
-        }
-        let stimulus = match input {
-            Input::Generated(s) => {
-                s.check()?;
-                Some(s)
+        match input {
+            Input::Array(data) => {
+                let cells = steps.checked_mul(n).ok_or(SimError::Shape {
+                    what: "steps x neurons (overflows usize)",
+                    expected: usize::MAX,
+                    actual: steps,
+                })?;
+                if data.len() != cells {
+                    return Err(SimError::Shape {
+                        what: "input (steps x neurons)",
+                        expected: cells,
+                        actual: data.len(),
+                    });
+                }
+                Ok(Drive::Rows(data))
             }
-            Input::Array(_) => None,
-        };
-        for v in [&mut out.trace, &mut out.thresholds] {
-            v.clear();
-            v.resize(steps * record.len(), S::ZERO);
-        }
-        match &mut self.engine {
-            Engine::Cpu | Engine::Never(_) => {
-                let cpu_input = match (input, stimulus) {
-                    (Input::Array(data), _) => cpu::CpuInput::Rows(data),
-                    (_, Some(stimulus)) => cpu::CpuInput::Generated {
-                        stimulus,
-                        t0: self.step,
-                        streams: &mut self.streams,
-                    },
-                    (_, None) => {
-                        return Err(SimError::Shape {
-                            what: "input",
-                            expected: 1,
-                            actual: 0,
-                        });
-                    }
-                };
-                cpu::run(
-                    &self.model,
-                    &mut self.states,
-                    cpu_input,
-                    steps,
-                    record,
-                    cpu::Outputs {
-                        spikes: &mut out.spikes,
-                        counts: &mut out.counts,
-                        trace: &mut out.trace,
-                        thresholds: &mut out.thresholds,
-                        snapshot: &mut self.snapshot,
-                    },
-                )?
-            }
-            #[cfg(feature = "cuda")]
-            Engine::Cuda(engine) => {
-                out.spikes = match (input, stimulus) {
-                    (Input::Array(data), _) => {
-                        engine.run_rows(data, steps, record, &mut out.trace, &mut out.thresholds)?
-                    }
-                    (_, Some(stimulus)) => engine.run_generated(
-                        stimulus,
-                        (self.step, &self.streams),
-                        steps,
-                        record,
-                        &mut out.trace,
-                        &mut out.thresholds,
-                    )?,
-                    (_, None) => {
-                        return Err(SimError::Shape {
-                            what: "input",
-                            expected: 1,
-                            actual: 0,
-                        });
-                    }
-                };
-                out.counts = spike_counts(&out.spikes, n, steps);
+            Input::Generated(stimulus) => {
+                stimulus.check()?;
+                Ok(Drive::Generated {
+                    stimulus,
+                    t0: self.step,
+                })
             }
         }
-        self.step += steps as u64;
-        Ok(())
     }
 
     /// Applies a modulation signal to every neuron between steps (`nm = transform(signal)`
     /// for the extended model; other models ignore it).
     pub fn modulate(&mut self, signal: S) -> Result<(), SimError> {
-        match &mut self.engine {
-            Engine::Cpu | Engine::Never(_) => {}
-            #[cfg(feature = "cuda")]
-            Engine::Cuda(engine) => engine.read_states(&mut self.states)?,
-        }
-        let mut view = lif_core::AosSlices(&mut self.states);
+        let states = self.engine.states()?;
+        let mut view = lif_core::AosSlices(states);
         lif_core::population::modulate(
             &lif_core::population::Shared(&self.model),
             &mut view,
             signal,
         )?;
-        match &mut self.engine {
-            Engine::Cpu | Engine::Never(_) => {}
-            #[cfg(feature = "cuda")]
-            Engine::Cuda(engine) => engine.write_states(&self.states)?,
-        }
-        Ok(())
+        self.engine.states_changed()
     }
 
     /// One step with one input value per neuron; returns the packed spikes.
     pub fn step(&mut self, input: &[S]) -> Result<Vec<u32>, SimError> {
         Ok(self.run(Input::Array(input), 1, &[])?.spikes)
     }
-}
-
-/// Spikes per neuron of packed rows (steps, ceil(n / 32)), counted in parallel over columns
-/// of words (a serial count took a third of a large CPU run). The CPU backend counts as it
-/// writes instead.
-#[cfg(feature = "cuda")]
-fn spike_counts(spikes: &[u32], n: usize, steps: usize) -> Vec<u32> {
-    use rayon::prelude::*;
-    let words = n.div_ceil(32);
-    // Words per parallel column: 64 (2048 neurons).
-    const COLUMN: usize = 64;
-    let mut counts = vec![0u32; n];
-    counts
-        .par_chunks_mut(32 * COLUMN)
-        .enumerate()
-        .for_each(|(c, out)| {
-            let first = c * COLUMN;
-            let last = (first + COLUMN).min(words);
-            for t in 0..steps {
-                for (k, &word) in spikes[t * words + first..t * words + last]
-                    .iter()
-                    .enumerate()
-                {
-                    let mut bits = word;
-                    while bits != 0 {
-                        out[k * 32 + bits.trailing_zeros() as usize] += 1;
-                        bits &= bits - 1;
-                    }
-                }
-            }
-        });
-    counts
 }

@@ -71,7 +71,7 @@ fn bad_shapes_and_inputs_are_errors() {
         })
     ));
     assert!(matches!(
-        sim.run(Input::Generated(Stimulus::Constant(0.1)), 2, &[10]),
+        sim.run(Input::Generated(Stimulus::constant(0.1)), 2, &[10]),
         Err(SimError::Shape { .. })
     ));
     let mut bad = vec![0.1f32; 20];
@@ -81,14 +81,7 @@ fn bad_shapes_and_inputs_are_errors() {
         Err(SimError::Core(lif_core::Error::NonFinite { index: 13, .. }))
     ));
     assert!(matches!(
-        sim.run(
-            Input::Generated(Stimulus::Poisson {
-                p: 2.0,
-                amplitude: 1.0
-            }),
-            2,
-            &[]
-        ),
+        sim.run(Input::Generated(Stimulus::poisson(2.0, 1.0)), 2, &[]),
         Err(SimError::Core(lif_core::Error::Param { name: "p", .. }))
     ));
     assert_eq!(sim.steps_done(), 0, "failed runs do not advance time");
@@ -108,7 +101,7 @@ fn bad_shapes_and_inputs_are_errors() {
 fn a_non_finite_input_fails_the_whole_run_and_steps_nothing() {
     fn case<M>(model: M, steps: usize)
     where
-        M: lif_core::Neuron<f32> + Sync + Copy + 'static,
+        M: lif_core::Neuron<f32> + Send + Sync + Copy + 'static,
         M::State: Send + Sync + 'static,
     {
         let n = 20_000;
@@ -157,10 +150,7 @@ fn run_into_reuses_its_output_and_equals_run() {
             .unwrap();
         assert_eq!(out, want, "steps {steps}");
     }
-    let poisson = Input::Generated(Stimulus::Poisson {
-        p: 0.3,
-        amplitude: 0.5,
-    });
+    let poisson = Input::Generated(Stimulus::poisson(0.3, 0.5));
     let want = fresh.run(poisson, 4, &[2]).unwrap();
     reused.run_into(poisson, 4, &[2], &mut out).unwrap();
     assert_eq!(out, want);

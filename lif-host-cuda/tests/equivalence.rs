@@ -54,7 +54,7 @@ fn check<S, M>(
 ) -> bool
 where
     S: Scalar,
-    M: Neuron<S> + Sync + Copy + 'static,
+    M: Neuron<S> + Send + Sync + Copy + 'static,
     M::State: Send + Sync + 'static,
 {
     let mut sim = match Simulator::new(model, n, seed, backend) {
@@ -143,9 +143,16 @@ macro_rules! every_scalar_and_input {
             let amp = <$S>::from_f64($hi * 2.0).unwrap();
             let p = <$S>::from_f64(0.3).unwrap();
             check($backend, model, $n, $seed, $steps, Input::Array(&data));
-            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::Constant(c)));
-            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::Step { before: <$S>::ZERO, after: c, at: 5 }));
-            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::Poisson { p, amplitude: amp }));
+            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::constant(c)));
+            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::new(Shape::Step { before: <$S>::ZERO, after: c, at: 5 })));
+            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::poisson(p, amp)));
+            let sd = <$S>::from_f64(($hi - $lo) / 4.0).unwrap();
+            let sine = Shape::Sine { amplitude: c, offset: c, period: 7.5 };
+            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::new(sine).with_noise(sd)));
+            let pulse = Shape::Pulse { amplitude: amp, start: 2, width: 3, period: 5 };
+            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::new(pulse).with_p(p).with_noise(sd)));
+            let ramp = Shape::Ramp { from: <$S>::ZERO, to: amp, steps: $steps as u64 / 2 };
+            check($backend, model, $n, $seed, $steps, Input::Generated(Stimulus::new(ramp)));
         )+
     }};
 }
@@ -251,7 +258,7 @@ fn cuda_backend_equals_the_reference_when_a_gpu_is_present() {
         100,
         1,
         10,
-        Input::Generated(Stimulus::Constant(0.3f32)),
+        Input::Generated(Stimulus::constant(0.3f32)),
     ) {
         eprintln!("SKIPPED: no CUDA device; the GPU equivalence run is owed on a machine with one");
         return;
@@ -288,7 +295,7 @@ fn modulation_reaches_every_neuron_on_every_backend() {
         // With nm = sigmoid(4) added to the drive and no input, the neurons fire; without, not.
         sim.modulate(4.0).unwrap();
         let out = sim
-            .run(Input::Generated(Stimulus::Constant(0.2f32)), 60, &[])
+            .run(Input::Generated(Stimulus::constant(0.2f32)), 60, &[])
             .unwrap();
         assert!(out.spike_total() > 0);
     }

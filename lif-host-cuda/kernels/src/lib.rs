@@ -7,11 +7,10 @@
 //! for nvptx64 is not shipped prebuilt, so it is built from source (`-Zbuild-std=core`).
 //!
 //! Kernel shapes, for every model and scalar (`<model>_<scalar>_<shape>`):
-//! - `step`: one step of every neuron; state in device memory (one struct per neuron), one
-//!   input row, one row of packed spikes (a warp vote packs 32 neurons into a word).
-//! - `run`: T steps; each thread keeps its neuron's state in registers, reads its input
-//!   column of a row-major (T, N) array, writes packed spikes per step, and optionally records
-//!   its membrane and threshold in slot `record[i]` (negative: not recorded).
+//! - `run`: T steps (one for `Simulator::step`); each thread keeps its neuron's state in
+//!   registers, reads its input column of a row-major (T, N) array, writes packed spikes per
+//!   step (a warp vote packs 32 neurons into a word), and optionally records its membrane and
+//!   threshold in slot `record[i]` (negative: not recorded).
 //! - `run_gen`: like `run` with input generated on the device from a `Stimulus` and each
 //!   neuron's input stream.
 #![no_std]
@@ -50,32 +49,6 @@ fn ballot(pred: bool) -> u32 {
         );
     }
     word
-}
-
-/// One step of neuron `i`; inactive lanes only vote.
-#[inline(always)]
-unsafe fn step_one<S: Scalar, M: Neuron<S>>(
-    model: *const M,
-    states: *mut M::State,
-    input: *const S,
-    spikes: *mut u32,
-    n: u32,
-) {
-    let i = global_index();
-    let mut spiked = false;
-    if i < n as usize {
-        // SAFETY: i < n; the host sized every buffer for n neurons.
-        unsafe {
-            let mut s = *states.add(i);
-            spiked = (*model).step(&mut s, *input.add(i));
-            *states.add(i) = s;
-        }
-    }
-    let word = ballot(spiked);
-    if i % 32 == 0 && i < n as usize {
-        // SAFETY: the spike row has ceil(n / 32) words.
-        unsafe { *spikes.add(i / 32) = word };
-    }
 }
 
 /// `steps` steps of neuron `i` with input from `input(t)`.
@@ -136,22 +109,7 @@ unsafe fn run_one<S: Scalar, M: Neuron<S>>(
 }
 
 macro_rules! kernels {
-    ($($step:ident, $run:ident, $run_gen:ident: $M:ty, $S:ty;)+) => {$(
-        /// One step of every neuron (see the crate docs).
-        ///
-        /// # Safety
-        /// Launched by lif-host-cuda with buffers sized for `n` neurons.
-        #[unsafe(no_mangle)]
-        pub unsafe extern "ptx-kernel" fn $step(
-            model: *const $M,
-            states: *mut <$M as Neuron<$S>>::State,
-            input: *const $S,
-            spikes: *mut u32,
-            n: u32,
-        ) {
-            unsafe { step_one::<$S, $M>(model, states, input, spikes, n) }
-        }
-
+    ($($run:ident, $run_gen:ident: $M:ty, $S:ty;)+) => {$(
         /// `steps` steps with input rows from a (steps, n) array (see the crate docs).
         ///
         /// # Safety
@@ -214,14 +172,14 @@ macro_rules! kernels {
 }
 
 kernels! {
-    leaky_f32_step, leaky_f32_run, leaky_f32_run_gen: Leaky<f32>, f32;
-    leaky_i16f16_step, leaky_i16f16_run, leaky_i16f16_run_gen: Leaky<I16F16>, I16F16;
-    lapicque_f32_step, lapicque_f32_run, lapicque_f32_run_gen: Lapicque<f32>, f32;
-    lapicque_i16f16_step, lapicque_i16f16_run, lapicque_i16f16_run_gen: Lapicque<I16F16>, I16F16;
-    synaptic_f32_step, synaptic_f32_run, synaptic_f32_run_gen: Synaptic<f32>, f32;
-    synaptic_i16f16_step, synaptic_i16f16_run, synaptic_i16f16_run_gen: Synaptic<I16F16>, I16F16;
-    lif_f32_step, lif_f32_run, lif_f32_run_gen: Lif<f32>, f32;
-    lif_i16f16_step, lif_i16f16_run, lif_i16f16_run_gen: Lif<I16F16>, I16F16;
-    extended_f32_step, extended_f32_run, extended_f32_run_gen: Extended<f32>, f32;
-    extended_i16f16_step, extended_i16f16_run, extended_i16f16_run_gen: Extended<I16F16>, I16F16;
+    leaky_f32_run, leaky_f32_run_gen: Leaky<f32>, f32;
+    leaky_i16f16_run, leaky_i16f16_run_gen: Leaky<I16F16>, I16F16;
+    lapicque_f32_run, lapicque_f32_run_gen: Lapicque<f32>, f32;
+    lapicque_i16f16_run, lapicque_i16f16_run_gen: Lapicque<I16F16>, I16F16;
+    synaptic_f32_run, synaptic_f32_run_gen: Synaptic<f32>, f32;
+    synaptic_i16f16_run, synaptic_i16f16_run_gen: Synaptic<I16F16>, I16F16;
+    lif_f32_run, lif_f32_run_gen: Lif<f32>, f32;
+    lif_i16f16_run, lif_i16f16_run_gen: Lif<I16F16>, I16F16;
+    extended_f32_run, extended_f32_run_gen: Extended<f32>, f32;
+    extended_i16f16_run, extended_i16f16_run_gen: Extended<I16F16>, I16F16;
 }

@@ -1,17 +1,21 @@
-//! The run's plots, each as PNG and SVG through `lif_host_cuda::plot`: membrane traces with
+//! The run's plots, each as PNG and SVG through `lif_sim::plot`: membrane traces with
 //! the threshold and spike marks, a spike raster, the firing-rate histogram and the input.
 
-use lif_host_cuda::plot::{Panel, Series, Style, figure};
+use lif_sim::plot::{Panel, Series, Style, figure};
 
-use crate::outputs::{Staging, spike_bit};
+use crate::staging::Staging;
 
 /// What the plots show.
 pub struct PlotData<'a> {
     pub title: String,
     pub steps: usize,
     pub neurons: usize,
+    /// Packed spikes of neurons `0..spike_neurons`, (steps, ceil(spike_neurons / 32)).
+    pub spike_neurons: usize,
     pub spikes: &'a [u32],
     pub recorded: &'a [usize],
+    /// Spikes of the recorded neurons, (steps, recorded).
+    pub recorded_spikes: &'a [bool],
     pub trace: &'a [f64],
     /// Their thresholds, (steps, recorded).
     pub thresholds: &'a [f64],
@@ -19,17 +23,18 @@ pub struct PlotData<'a> {
     pub input: &'a [f64],
     pub threshold: f64,
     pub threshold_label: &'a str,
+    /// Spikes of every neuron over the run (the backend's counts).
+    pub counts: &'a [u64],
 }
 
 /// At most this many neurons appear in the raster (the first ones).
-const RASTER_NEURONS: usize = 200;
+pub const RASTER_NEURONS: usize = 200;
 /// At most this many recorded traces are drawn.
 const TRACES: usize = 6;
 const HEIGHT: u32 = 560;
 
 /// Writes every plot into the staging folder.
 pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
-    let words = d.neurons.div_ceil(32);
     let k = d.recorded.len();
     let shown = k.min(TRACES);
     let top = (0..d.steps * k)
@@ -55,7 +60,7 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
             j,
         ));
         let marks = (0..d.steps)
-            .filter(|&t| spike_bit(d.spikes, words, t, neuron))
+            .filter(|&t| d.recorded_spikes[t * k + j])
             .map(|t| (t as f64, mark_y))
             .collect();
         membrane
@@ -72,7 +77,7 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
     }
     figure(&stage.path("membrane"), &[membrane], HEIGHT)?;
 
-    let rows = d.neurons.min(RASTER_NEURONS);
+    let rows = d.spike_neurons.min(RASTER_NEURONS);
     let title = if rows < d.neurons {
         format!(
             "{}: spike raster (first {rows} of {} neurons)",
@@ -81,17 +86,14 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
     } else {
         format!("{}: spike raster", d.title)
     };
-    let raster = Panel::raster(title, d.spikes, d.neurons, d.steps, rows);
+    let raster = Panel::raster(title, d.spikes, d.spike_neurons, d.steps, rows);
     figure(&stage.path("raster"), &[raster], HEIGHT)?;
 
     const BINS: usize = 25;
-    let rates: Vec<f64> = (0..d.neurons)
-        .map(|i| {
-            (0..d.steps)
-                .filter(|&t| spike_bit(d.spikes, words, t, i))
-                .count() as f64
-                / d.steps as f64
-        })
+    let rates: Vec<f64> = d
+        .counts
+        .iter()
+        .map(|&c| c as f64 / d.steps as f64)
         .collect();
     let width = rates.iter().copied().fold(0.0, f64::max).max(1e-6) / BINS as f64;
     let mut counts = [0usize; BINS + 1];

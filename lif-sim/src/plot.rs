@@ -1,4 +1,4 @@
-//! Figures as PNG and SVG (plotters), for lif-sim and the examples: vertically stacked
+//! Figures as PNG and SVG (plotters), for the lif-sim CLI and the workspace examples: vertically stacked
 //! panels of lines, dots, spike marks and bars, with horizontal reference lines. Text uses
 //! the bundled DejaVu Sans, so no system fonts are needed.
 
@@ -7,14 +7,15 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Series colours: distinct from each other and from the red reference lines.
-pub const COLORS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(23, 190, 207),
-    RGBColor(127, 127, 127),
+/// Series colours as (red, green, blue): distinct from each other and from the red
+/// reference lines.
+pub const COLORS: [(u8, u8, u8); 6] = [
+    (31, 119, 180),
+    (44, 160, 44),
+    (148, 103, 189),
+    (255, 127, 14),
+    (23, 190, 207),
+    (127, 127, 127),
 ];
 
 /// How a series is drawn.
@@ -128,9 +129,49 @@ fn font() {
     });
 }
 
+/// The largest magnitude a figure draws: larger values are drawn at this bound, and
+/// non-finite ones are left out, so an axis range stays finite (an infinite one never
+/// finishes drawing).
+pub const LIMIT: f64 = 1e9;
+
+/// How many of `values` a figure cannot draw as they are (non-finite, or beyond [`LIMIT`]).
+pub fn clipped(values: &[f64]) -> usize {
+    values
+        .iter()
+        .filter(|v| !(v.is_finite() && v.abs() <= LIMIT))
+        .count()
+}
+
+/// `p` with its points, lines and ranges within [`LIMIT`] and non-finite points left out.
+fn drawable(p: &Panel) -> Panel {
+    let clip = |v: f64| v.is_finite().then(|| v.clamp(-LIMIT, LIMIT));
+    let pair = |(a, b): (f64, f64)| Some((clip(a)?, clip(b)?));
+    Panel {
+        series: p
+            .series
+            .iter()
+            .map(|s| Series {
+                points: s.points.iter().filter_map(|&pt| pair(pt)).collect(),
+                ..s.clone()
+            })
+            .collect(),
+        hlines: p
+            .hlines
+            .iter()
+            .filter_map(|(y, label)| Some((clip(*y)?, label.clone())))
+            .collect(),
+        x_range: p.x_range.and_then(pair).filter(|(a, b)| a < b),
+        y_range: p.y_range.and_then(pair).filter(|(a, b)| a < b),
+        ..p.clone()
+    }
+}
+
 /// Writes `stem.png` and `stem.svg`: the panels stacked vertically, `height` pixels each.
+/// Values beyond [`LIMIT`] are drawn at it and non-finite ones are left out.
 pub fn figure(stem: &Path, panels: &[Panel], height: u32) -> Result<(), String> {
     font();
+    let panels: Vec<Panel> = panels.iter().map(drawable).collect();
+    let panels = panels.as_slice();
     let size = (1000, height * panels.len().max(1) as u32);
     let png = stem.with_extension("png");
     let area = BitMapBackend::new(&png, size).into_drawing_area();
@@ -226,7 +267,8 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
     mesh.draw().map_err(e)?;
     let mut legend = false;
     for s in &p.series {
-        let color = COLORS[s.color % COLORS.len()];
+        let (r, g, b) = COLORS[s.color % COLORS.len()];
+        let color = RGBColor(r, g, b);
         let anno = match s.style {
             Style::Line => chart.draw_series(LineSeries::new(
                 s.points.iter().copied(),

@@ -69,13 +69,13 @@ fn flags_run_writes_consistent_outputs() {
     assert_eq!(csv_rows as u64, total);
     assert_eq!(s["backend"], "cpu");
     assert_eq!(s["neurons"], 40);
-    let counts: u64 = s["spike_count_by_neuron"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_u64().unwrap())
-        .sum();
-    assert_eq!(counts, total);
+    // Per-neuron counts (the backend's) agree with the spikes, neuron by neuron.
+    let (cshape, counts) = read_npy::<u64>(&out.join("spike_counts.npy"));
+    assert_eq!(cshape, vec![40]);
+    for (i, &c) in counts.iter().enumerate() {
+        let direct: u64 = (0..120).map(|t| u64::from(spikes[t * 40 + i])).sum();
+        assert_eq!(c, direct, "neuron {i}");
+    }
     // The recorded membrane is lif-core's f32 Leaky, exactly.
     let (mshape, trace) = read_npy::<f64>(&out.join("membrane.npy"));
     assert_eq!(mshape, vec![120, 2]);
@@ -331,7 +331,19 @@ fn bad_configs_name_the_field() {
                 "--scalar",
                 "f16",
             ],
-            "unknown variant `f16`",
+            "invalid value 'f16' for '--scalar <SCALAR>'",
+        ),
+        (vec!["--neurons", "4"], "input: missing"),
+        (
+            vec![
+                "--input",
+                "constant",
+                "--input-arg",
+                "value=0.2",
+                "--neurons",
+                "18446744073709551615",
+            ],
+            "neurons: must be in 1..=100000000 (got 18446744073709551615)",
         ),
     ];
     for (extra, want) in cases {
@@ -352,40 +364,8 @@ fn bad_configs_name_the_field() {
     }
 }
 
-#[test]
-fn output_folder_rules() {
-    let out = tmp("exists");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("keep.txt"), "x").unwrap();
-    let args = |force: bool| {
-        let mut a = vec![
-            "run",
-            "--model",
-            "leaky",
-            "--neurons",
-            "2",
-            "--steps",
-            "3",
-            "--input",
-            "constant",
-            "--input-arg",
-            "value=0.1",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        if force {
-            a.push("--force");
-        }
-        lif_sim(&a)
-    };
-    let o = args(false);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("exists and is not empty"));
-    assert!(out.join("keep.txt").exists());
-    let o = args(true);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(out.join("summary.json").exists() && !out.join("keep.txt").exists());
-    let o = lif_sim(&[
+fn small_run(out: &Path, extra: &[&str]) -> Output {
+    let mut a = vec![
         "run",
         "--model",
         "leaky",
@@ -397,15 +377,219 @@ fn output_folder_rules() {
         "constant",
         "--input-arg",
         "value=0.1",
+        "--no-plots",
         "--out",
-        "/proc/lif-sim-cannot/out",
-    ]);
+        out.to_str().unwrap(),
+    ];
+    a.extend_from_slice(extra);
+    lif_sim(&a)
+}
+
+/// Names in `dir` that start with a dot and are lif-sim's staging or set-aside folders.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".lif-sim-"))
+        .collect()
+}
+
+#[test]
+fn output_folder_rules() {
+    let root = tmp("folders");
+    std::fs::create_dir_all(&root).unwrap();
+    // A folder of the user's: never replaced, not even with --force (also spelled `dir/.`).
+    let theirs = root.join("theirs");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("keep.txt"), "x").unwrap();
+    let o = small_run(&theirs, &[]);
+    assert!(
+        stderr(&o).contains("exists and is not empty"),
+        "{}",
+        stderr(&o)
+    );
+    for spelled in [theirs.clone(), theirs.join(".")] {
+        let o = small_run(&spelled, &["--force"]);
+        assert!(!o.status.success());
+        assert!(
+            stderr(&o).contains("lif-sim did not write it"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(
+            std::fs::read_to_string(theirs.join("keep.txt")).unwrap(),
+            "x"
+        );
+    }
+    // lif-sim's own results: refused without --force, replaced with it.
+    let ours = root.join("ours");
+    assert!(small_run(&ours, &[]).status.success());
+    assert!(ours.join(".lif-sim-output").is_file());
+    let o = small_run(&ours, &[]);
+    assert!(stderr(&o).contains("use --force"), "{}", stderr(&o));
+    let before = std::fs::read_to_string(ours.join("summary.json")).unwrap();
+    let o = small_run(&ours, &["--force", "--seed", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = std::fs::read_to_string(ours.join("summary.json")).unwrap();
+    assert_ne!(before, after);
+    // A file is named as one; an empty folder is used.
+    let file = root.join("file");
+    std::fs::write(&file, "x").unwrap();
+    let o = small_run(&file, &["--force"]);
+    assert!(
+        stderr(&o).contains("exists and is not a folder"),
+        "{}",
+        stderr(&o)
+    );
+    let empty = root.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    assert!(small_run(&empty, &[]).status.success());
+    // Any name the OS takes: 250 characters.
+    let long = root.join("n".repeat(250));
+    let o = small_run(&long, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let o = small_run(Path::new("/proc/lif-sim-cannot/out"), &[]);
     assert!(!o.status.success());
     assert!(
         stderr(&o).contains("cannot create a folder there"),
         "{}",
         stderr(&o)
     );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn of_two_runs_on_one_folder_one_wins() {
+    let root = tmp("race");
+    std::fs::create_dir_all(&root).unwrap();
+    for round in 0..4 {
+        let out = root.join(format!("out{round}"));
+        let args: Vec<String> = [
+            "run",
+            "--model",
+            "leaky",
+            "--neurons",
+            "2000",
+            "--steps",
+            "300",
+            "--input",
+            "constant",
+            "--input-arg",
+            "value=0.1",
+            "--no-plots",
+            "--out",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([out.to_str().unwrap().to_owned()])
+        .collect();
+        let spawn = |seed: &str| {
+            Command::new(env!("CARGO_BIN_EXE_lif-sim"))
+                .args(&args)
+                .args(["--seed", seed])
+                .output()
+                .expect("run lif-sim")
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| spawn("1"));
+            let b = s.spawn(|| spawn("2"));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        let wins = [&a, &b].iter().filter(|o| o.status.success()).count();
+        assert_eq!(wins, 1, "{}\n{}", stderr(&a), stderr(&b));
+        let loser = if a.status.success() { &b } else { &a };
+        assert!(
+            stderr(loser).contains("exists and is not empty")
+                || stderr(loser).contains("another run wrote it meanwhile"),
+            "{}",
+            stderr(loser)
+        );
+        let seed = summary(&out)["seed"].as_u64().unwrap();
+        assert_eq!(seed, if a.status.success() { 1 } else { 2 });
+    }
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn a_killed_run_leaves_no_staging_folder() {
+    let root = tmp("killed");
+    std::fs::create_dir_all(&root).unwrap();
+    let out = root.join("out");
+    for signal in ["INT", "TERM"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lif-sim"))
+            .args([
+                "run",
+                "--model",
+                "leaky",
+                "--neurons",
+                "20000",
+                "--steps",
+                "20000",
+                "--input",
+                "constant",
+                "--input-arg",
+                "value=0.1",
+                "--no-plots",
+                "--out",
+            ])
+            .arg(&out)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until the run has made its staging folder.
+        let start = std::time::Instant::now();
+        while leftovers(&root).is_empty() && start.elapsed().as_secs() < 30 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(!leftovers(&root).is_empty(), "no staging folder appeared");
+        let kill = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        assert!(
+            leftovers(&root).is_empty(),
+            "SIG{signal}: {:?}",
+            leftovers(&root)
+        );
+        assert!(!out.exists());
+    }
+    // A run that died without a chance to clean up (SIGKILL) is cleaned up by the next one.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lif-sim"))
+        .args([
+            "run",
+            "--model",
+            "leaky",
+            "--neurons",
+            "20000",
+            "--steps",
+            "20000",
+            "--input",
+            "constant",
+            "--input-arg",
+            "value=0.1",
+            "--no-plots",
+            "--out",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while leftovers(&root).is_empty() && start.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(leftovers(&root).len(), 1);
+    assert!(small_run(&root.join("next"), &[]).status.success());
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -568,4 +752,217 @@ fn noise_is_added_seeded_and_per_neuron() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn every_u64_seed_is_taken_as_given() {
+    let out = tmp("seed-max");
+    let o = lif_sim(&[
+        "run",
+        "--model",
+        "leaky",
+        "--neurons",
+        "3",
+        "--steps",
+        "4",
+        "--seed",
+        "18446744073709551615",
+        "--input",
+        "poisson",
+        "--input-arg",
+        "p=0.5",
+        "--input-arg",
+        "amplitude=1",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(summary(&out)["seed"].as_u64(), Some(u64::MAX));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Runs lif-sim, killing it after `limit`: `None` when it did not finish in time.
+fn lif_sim_within(args: &[&str], limit: std::time::Duration) -> Option<Output> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lif-sim"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lif-sim");
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if child.try_wait().expect("wait").is_some() {
+            return Some(child.wait_with_output().expect("output"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn an_infinite_membrane_is_plotted_clipped_not_forever() {
+    let out = tmp("inf-membrane");
+    let o = lif_sim_within(
+        &[
+            "run",
+            "--model",
+            "leaky",
+            "--neurons",
+            "2",
+            "--steps",
+            "5",
+            "--input",
+            "constant",
+            "--input-arg",
+            "value=3e38",
+            "--param",
+            "beta=1",
+            "--param",
+            "reset=none",
+            "--record",
+            "0",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        std::time::Duration::from_secs(60),
+    )
+    .expect("lif-sim hung while plotting an infinite membrane");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = summary(&out);
+    // The membrane reaches +inf at step 1 (3e38 + 3e38 in f32) and stays there.
+    assert!(s["plot_clipped_values"].as_u64().unwrap() >= 4, "{s}");
+    for plot in ["membrane", "raster", "rates", "input"] {
+        assert!(out.join(format!("{plot}.png")).is_file(), "{plot}.png");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn a_run_too_large_for_memory_is_refused_before_it_starts() {
+    let out = tmp("huge");
+    let record: Vec<String> = (0..2000).map(|i| i.to_string()).collect();
+    let record = record.join(",");
+    let o = lif_sim(&[
+        "run",
+        "--model",
+        "leaky",
+        "--neurons",
+        "100000000",
+        "--steps",
+        "10000000",
+        "--input",
+        "constant",
+        "--input-arg",
+        "value=0.1",
+        "--record",
+        &record,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(
+        e.contains("of memory") && e.contains("GiB") && e.contains("available"),
+        "{e}"
+    );
+    assert!(!out.exists());
+    let parent = out.parent().unwrap();
+    assert!(leftovers(parent).is_empty(), "{:?}", leftovers(parent));
+}
+
+#[test]
+fn summary_stays_small_for_many_neurons() {
+    let out = tmp("many");
+    let o = lif_sim(&[
+        "run",
+        "--model",
+        "leaky",
+        "--neurons",
+        "200000",
+        "--steps",
+        "1",
+        "--input",
+        "constant",
+        "--input-arg",
+        "value=2",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::metadata(out.join("summary.json")).unwrap().len();
+    assert!(bytes < 4096, "summary.json is {bytes} bytes");
+    let (shape, counts) = read_npy::<u64>(&out.join("spike_counts.npy"));
+    assert_eq!(shape, vec![200_000]);
+    assert_eq!(
+        counts.iter().sum::<u64>(),
+        summary(&out)["spike_count"].as_u64().unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn outputs_are_byte_identical_across_repeats_and_thread_counts() {
+    let files = [
+        "spikes.npy",
+        "spikes.csv",
+        "spike_counts.npy",
+        "membrane.npy",
+        "membrane.csv",
+        "threshold.npy",
+    ];
+    let run = |name: &str, threads: &str| {
+        let out = tmp(name);
+        let o = Command::new(env!("CARGO_BIN_EXE_lif-sim"))
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "run",
+                "--model",
+                "extended",
+                "--neurons",
+                "3000",
+                "--steps",
+                "60",
+                "--seed",
+                "9",
+                "--param",
+                "stochastic=true",
+                "--input",
+                "sine",
+                "--input-arg",
+                "amplitude=0.5",
+                "--input-arg",
+                "offset=0.6",
+                "--input-arg",
+                "period=17",
+                "--noise",
+                "0.2",
+                "--record",
+                "0,1500,2999",
+                "--no-plots",
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let bytes: Vec<Vec<u8>> = files
+            .iter()
+            .map(|f| std::fs::read(out.join(f)).unwrap())
+            .collect();
+        let mut s = summary(&out);
+        for timing in ["wall_time_s", "neuron_steps_per_s"] {
+            s.as_object_mut().unwrap().remove(timing);
+        }
+        let _ = std::fs::remove_dir_all(&out);
+        (bytes, s)
+    };
+    let one = run("bytes-1", "1");
+    assert!(one.1["spike_count"].as_u64().unwrap() > 0);
+    assert_eq!(one, run("bytes-1b", "1"));
+    assert_eq!(one, run("bytes-2", "2"));
+    assert_eq!(one, run("bytes-3", "3"));
 }

@@ -6,20 +6,24 @@
 //! lif-sim run sim.toml --out out/run1
 //! ```
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 mod config;
 mod inputs;
 mod outputs;
 mod plots;
 mod serve;
 mod simulate;
+mod staging;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use config::{Config, ConfigError, flag_value};
-use outputs::Staging;
+use config::{BackendKind, Config, ConfigError, ModelKind, ScalarKind};
+use staging::Staging;
 
 #[derive(Parser)]
 #[command(
@@ -56,9 +60,9 @@ struct ServeArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8787)]
     port: u16,
-    /// Backend of the runs: auto (CUDA when present), cpu or cuda.
-    #[arg(long, default_value = "auto")]
-    backend: String,
+    /// Backend of the runs (auto: CUDA when present).
+    #[arg(long, value_enum, default_value_t = BackendKind::Auto)]
+    backend: BackendKind,
 }
 
 #[derive(clap::Args)]
@@ -74,22 +78,23 @@ struct RunArgs {
     /// Skip the plots (membrane, raster, rates, input as PNG and SVG).
     #[arg(long)]
     no_plots: bool,
-    /// Neuron model: leaky, lapicque, synaptic, lif or extended.
-    #[arg(long)]
-    model: Option<String>,
-    /// Number type: f32, f64, i16f16 or i8f24.
-    #[arg(long)]
-    scalar: Option<String>,
-    /// Backend: auto (CUDA when present), cpu or cuda.
-    #[arg(long)]
-    backend: Option<String>,
-    /// Number of neurons (1 to 100,000,000).
+    /// Neuron model [config default: leaky].
+    #[arg(long, value_enum)]
+    model: Option<ModelKind>,
+    /// Number type [config default: f32].
+    #[arg(long, value_enum)]
+    scalar: Option<ScalarKind>,
+    /// Backend (auto: CUDA when present) [config default: auto].
+    #[arg(long, value_enum)]
+    backend: Option<BackendKind>,
+    /// Number of neurons, 1 to 100,000,000 [config default: 100].
     #[arg(long)]
     neurons: Option<usize>,
-    /// Number of time steps (1 to 10,000,000).
+    /// Number of time steps, 1 to 10,000,000 [config default: 1000].
     #[arg(long)]
     steps: Option<usize>,
-    /// Seed of the random streams (stochastic models, Poisson and noise inputs).
+    /// Seed of the random streams (stochastic models, Poisson and noise inputs) [config
+    /// default: 0].
     #[arg(long)]
     seed: Option<u64>,
     /// Time step of the lapicque, lif and extended models (their `dt` parameter).
@@ -122,143 +127,100 @@ struct RunArgs {
     record: Vec<usize>,
 }
 
-fn key_value(arg: &str, flag: &str) -> Result<(String, toml::Value), ConfigError> {
-    let (k, v) = arg
-        .split_once('=')
-        .ok_or_else(|| ConfigError(format!("{flag} {arg}: expected NAME=VALUE")))?;
-    Ok((k.trim().to_owned(), flag_value(v.trim())))
-}
-
-/// The config file with the flags applied.
-fn table(args: &RunArgs) -> Result<toml::Table, ConfigError> {
-    let mut t: toml::Table = match &args.config {
+/// The config file with the flags applied, validated.
+fn config(args: &RunArgs) -> Result<Config, ConfigError> {
+    let mut cfg = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError(format!("config {}: {e}", path.display())))?;
-            text.parse().map_err(|e: toml::de::Error| {
+            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
                 ConfigError(format!("config {}: {}", path.display(), e.message()))
-            })?
+            })?;
+            Config::parse(table)?
         }
-        None => toml::Table::new(),
+        None => Config::default(),
     };
-    let mut set = |k: &str, v: toml::Value| {
-        t.insert(k.to_owned(), v);
-    };
-    if let Some(v) = &args.model {
-        set("model", v.clone().into());
+    if let Some(v) = args.model {
+        cfg.model = v;
     }
-    if let Some(v) = &args.scalar {
-        set("scalar", v.clone().into());
+    if let Some(v) = args.scalar {
+        cfg.scalar = v;
     }
-    if let Some(v) = &args.backend {
-        set("backend", v.clone().into());
+    if let Some(v) = args.backend {
+        cfg.backend = v;
     }
     if let Some(v) = args.neurons {
-        set("neurons", (v as i64).into());
+        cfg.neurons = v;
     }
     if let Some(v) = args.steps {
-        set("steps", (v as i64).into());
+        cfg.steps = v;
     }
     if let Some(v) = args.seed {
-        set("seed", (v as i64).into());
+        cfg.seed = v;
     }
-    if let Some(v) = args.dt {
-        set("dt", v.into());
+    if args.dt.is_some() {
+        cfg.dt = args.dt;
     }
     if let Some(v) = args.noise {
-        set("noise", v.into());
+        cfg.noise = v;
     }
     for p in &args.params {
-        let (k, v) = key_value(p, "--param")?;
-        t.entry("params")
-            .or_insert_with(|| toml::Table::new().into());
-        if let Some(tbl) = t.get_mut("params").and_then(|x| x.as_table_mut()) {
-            tbl.insert(k, v);
-        }
+        cfg.set_param(p)?;
     }
     if args.input.is_some() || !args.input_args.is_empty() {
-        let input = t
-            .entry("input")
-            .or_insert_with(|| toml::Table::new().into());
-        let tbl = input
-            .as_table_mut()
-            .ok_or_else(|| ConfigError("input: must be a table".into()))?;
-        if let Some(kind) = &args.input {
-            tbl.insert("kind".into(), kind.clone().into());
-        }
-        for a in &args.input_args {
-            let (k, v) = key_value(a, "--input-arg")?;
-            tbl.insert(k, v);
-        }
+        cfg.set_input(args.input.as_deref(), &args.input_args)?;
     }
     if args.modulation.is_some() || !args.modulation_args.is_empty() {
-        let m = t
-            .entry("modulation")
-            .or_insert_with(|| toml::Table::new().into());
-        let tbl = m
-            .as_table_mut()
-            .ok_or_else(|| ConfigError("modulation: must be a table".into()))?;
-        if let Some(kind) = &args.modulation {
-            tbl.insert("kind".into(), kind.clone().into());
-        }
-        for a in &args.modulation_args {
-            let (k, v) = key_value(a, "--modulation-arg")?;
-            tbl.insert(k, v);
-        }
+        cfg.set_modulation(args.modulation.as_deref(), &args.modulation_args)?;
     }
     if !args.record.is_empty() {
-        let mut rec = toml::Table::new();
-        rec.insert(
-            "neurons".into(),
-            args.record
-                .iter()
-                .map(|&i| toml::Value::Integer(i as i64))
-                .collect::<Vec<_>>()
-                .into(),
-        );
-        t.insert("record".into(), rec.into());
+        cfg.record.neurons = args.record.clone();
     }
-    Ok(t)
+    cfg.validate()?;
+    Ok(cfg)
 }
 
 fn run(args: &RunArgs) -> Result<(), String> {
-    let cfg =
-        Config::from_table(table(args).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let cfg = config(args).map_err(|e| e.to_string())?;
+    staging::remove_on_signals();
     let stage = Staging::new(&args.out, args.force)?;
-    let (results, (threshold, threshold_label)) = simulate::dispatch(&cfg, true)?;
+    let keep = simulate::Keep {
+        progress: true,
+        spike_neurons: plots::RASTER_NEURONS,
+        files: Some(&stage),
+    };
+    let (results, (threshold, threshold_label)) = simulate::run(&cfg, &keep)?;
     outputs::write(&stage, &results)?;
+    let s = &results.summary;
     if !args.no_plots {
-        let title = format!(
-            "{:?} ({})",
-            cfg.model,
-            results.summary["scalar"].as_str().unwrap_or("?")
-        );
         plots::write_all(
             &stage,
             &plots::PlotData {
-                title,
+                title: format!("{:?} ({})", cfg.model, s.scalar),
                 steps: results.steps,
                 neurons: results.neurons,
+                spike_neurons: results.spike_neurons,
                 spikes: &results.spikes,
+                recorded_spikes: &results.recorded_spikes,
                 recorded: &results.recorded,
                 trace: &results.trace,
                 thresholds: &results.thresholds,
                 input: &results.input,
                 threshold,
                 threshold_label,
+                counts: &results.spike_counts,
             },
         )?;
     }
     stage.commit()?;
-    let s = &results.summary;
     println!(
         "{} neurons x {} steps on {}: {} spikes ({:.4} per neuron-step), {:.3e} neuron-steps/s -> {}",
         results.neurons,
         results.steps,
-        s["backend"].as_str().unwrap_or("?"),
-        s["spike_count"],
-        s["rate_per_step"].as_f64().unwrap_or(0.0),
-        s["neuron_steps_per_s"].as_f64().unwrap_or(0.0),
+        s.backend,
+        s.stats.spike_count,
+        s.stats.rate_per_step,
+        s.neuron_steps_per_s,
         args.out.display()
     );
     Ok(())
@@ -268,7 +230,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => run(args),
-        Command::Serve(args) => serve::serve(args.port, &args.backend),
+        Command::Serve(args) => serve::serve(args.port, args.backend),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A configuration error, for the user.
 #[derive(Debug)]
@@ -19,37 +19,77 @@ fn bad(field: &str, msg: impl std::fmt::Display) -> ConfigError {
     ConfigError(format!("{field}: {msg}"))
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+/// The neuron model.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
+    /// snnTorch's Leaky.
+    #[default]
     Leaky,
+    /// snnTorch's Lapicque.
     Lapicque,
+    /// snnTorch's Synaptic.
     Synaptic,
+    /// BrainPy's LIF.
     Lif,
+    /// The extended LIF (adaptation, stochastic firing, depression, neuromodulation).
     Extended,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+impl BackendKind {
+    /// The name in configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Auto => "auto",
+            BackendKind::Cpu => "cpu",
+            BackendKind::Cuda => "cuda",
+        }
+    }
+}
+
+impl ModelKind {
+    /// The name in configs and summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Leaky => "leaky",
+            ModelKind::Lapicque => "lapicque",
+            ModelKind::Synaptic => "synaptic",
+            ModelKind::Lif => "lif",
+            ModelKind::Extended => "extended",
+        }
+    }
+}
+
+/// The number type.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum ScalarKind {
+    /// IEEE single precision.
     #[default]
     F32,
+    /// IEEE double precision (the reference).
     F64,
+    /// Signed Q16.16 fixed point (saturating).
     I16f16,
+    /// Signed Q8.24 fixed point (saturating).
     I8f24,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+/// Where the neurons run.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendKind {
+    /// CUDA when a device is present, else the CPU.
     #[default]
     Auto,
+    /// Every CPU core.
     Cpu,
+    /// The first CUDA device.
     Cuda,
 }
 
 /// The input, by shape. Values are in the model's input units.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum InputSpec {
     /// `value` at every step.
@@ -95,37 +135,49 @@ pub struct RecordSpec {
     pub neurons: Vec<usize>,
 }
 
-/// A whole run.
+/// A whole run. Every key but `input` has a default.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub model: ModelKind,
-    #[serde(default)]
     pub scalar: ScalarKind,
-    #[serde(default)]
     pub backend: BackendKind,
     pub neurons: usize,
     pub steps: usize,
-    #[serde(default)]
     pub seed: u64,
     /// Time step of the models that have one (lapicque, lif, extended), in their time unit;
     /// the same as `params.dt`.
     #[serde(default)]
     pub dt: Option<f64>,
     /// Model parameters by name (the model's defaults for the rest).
-    #[serde(default)]
     pub params: toml::Table,
-    pub input: InputSpec,
+    pub input: Option<InputSpec>,
     /// Standard deviation of Gaussian noise added to every neuron's input at every step
     /// (seeded, independent per neuron), on top of `input`; 0 for none.
-    #[serde(default)]
     pub noise: f64,
     /// The extended model's modulation signal (constant, step, pulse, ramp or sine), applied
     /// through the model's transform before every step at which its value changes.
-    #[serde(default)]
     pub modulation: Option<InputSpec>,
-    #[serde(default)]
     pub record: RecordSpec,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            model: ModelKind::Leaky,
+            scalar: ScalarKind::F32,
+            backend: BackendKind::Auto,
+            neurons: 100,
+            steps: 1000,
+            seed: 0,
+            dt: None,
+            params: toml::Table::new(),
+            input: None,
+            noise: 0.0,
+            modulation: None,
+            record: RecordSpec::default(),
+        }
+    }
 }
 
 /// Largest population and run the CLI accepts (memory of the outputs grows with both).
@@ -133,14 +185,63 @@ pub const MAX_NEURONS: usize = 100_000_000;
 pub const MAX_STEPS: usize = 10_000_000;
 
 impl Config {
-    /// Parses a TOML table (a file with flags applied) and validates it.
+    /// Parses a TOML table (a config file, or the dashboard's request) and validates it.
     pub fn from_table(table: toml::Table) -> Result<Self, ConfigError> {
-        let cfg: Config = from_value("", toml::Value::Table(table))?;
+        let cfg = Self::parse(table)?;
         cfg.validate()?;
         Ok(cfg)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Parses a TOML table without validating it (flags may still change it).
+    pub fn parse(table: toml::Table) -> Result<Self, ConfigError> {
+        from_value("", toml::Value::Table(table))
+    }
+
+    /// The input; an error when neither the config nor the flags gave one.
+    pub fn input(&self) -> Result<&InputSpec, ConfigError> {
+        self.input
+            .as_ref()
+            .ok_or_else(|| bad("input", "missing: give --input KIND or an [input] table"))
+    }
+
+    /// `input` with `args` (NAME=VALUE) applied: a new input of kind `kind` when given,
+    /// else the current one changed.
+    pub fn set_input(&mut self, kind: Option<&str>, args: &[String]) -> Result<(), ConfigError> {
+        self.input = Some(spec_with(
+            "input",
+            self.input.as_ref(),
+            kind,
+            args,
+            "--input-arg",
+        )?);
+        Ok(())
+    }
+
+    /// The modulation signal with `args` applied, as for [`Config::set_input`].
+    pub fn set_modulation(
+        &mut self,
+        kind: Option<&str>,
+        args: &[String],
+    ) -> Result<(), ConfigError> {
+        self.modulation = Some(spec_with(
+            "modulation",
+            self.modulation.as_ref(),
+            kind,
+            args,
+            "--modulation-arg",
+        )?);
+        Ok(())
+    }
+
+    /// Sets a model parameter from NAME=VALUE (numbers, booleans and names, as in TOML).
+    pub fn set_param(&mut self, arg: &str) -> Result<(), ConfigError> {
+        let (k, v) = key_value(arg, "--param")?;
+        self.params.insert(k, v);
+        Ok(())
+    }
+
+    /// Checks every field against the others and against the limits.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !(1..=MAX_NEURONS).contains(&self.neurons) {
             return Err(bad(
                 "neurons",
@@ -187,7 +288,7 @@ impl Config {
             }
             Self::validate_signal("modulation", m)?;
         }
-        Self::validate_signal("input", &self.input)
+        Self::validate_signal("input", self.input()?)
     }
 
     fn validate_signal(name: &str, spec: &InputSpec) -> Result<(), ConfigError> {
@@ -301,9 +402,14 @@ fn from_value<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Parses a flag value the way TOML would (numbers, booleans), else as a string.
-pub fn flag_value(v: &str) -> toml::Value {
-    if let Ok(i) = v.parse::<i64>() {
+/// Splits NAME=VALUE and parses VALUE the way TOML would (numbers, booleans), else as a
+/// name.
+fn key_value(arg: &str, flag: &str) -> Result<(String, toml::Value), ConfigError> {
+    let (k, v) = arg
+        .split_once('=')
+        .ok_or_else(|| ConfigError(format!("{flag} {arg}: expected NAME=VALUE")))?;
+    let v = v.trim();
+    let value = if let Ok(i) = v.parse::<i64>() {
         toml::Value::Integer(i)
     } else if let Ok(f) = v.parse::<f64>() {
         toml::Value::Float(f)
@@ -311,5 +417,33 @@ pub fn flag_value(v: &str) -> toml::Value {
         toml::Value::Boolean(b)
     } else {
         toml::Value::String(v.to_owned())
+    };
+    Ok((k.trim().to_owned(), value))
+}
+
+/// A signal spec: `current` (or a new one of `kind`) with NAME=VALUE `args` applied.
+fn spec_with(
+    field: &str,
+    current: Option<&InputSpec>,
+    kind: Option<&str>,
+    args: &[String],
+    flag: &str,
+) -> Result<InputSpec, ConfigError> {
+    let mut table = match (kind, current) {
+        (Some(kind), _) => {
+            let mut t = toml::Table::new();
+            t.insert("kind".into(), kind.into());
+            t
+        }
+        (None, Some(spec)) => match toml::Value::try_from(spec) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => toml::Table::new(),
+        },
+        (None, None) => return Err(bad(field, format!("{flag} needs a kind (--{field} KIND)"))),
+    };
+    for a in args {
+        let (k, v) = key_value(a, flag)?;
+        table.insert(k, v);
     }
+    from_value(field, toml::Value::Table(table))
 }
