@@ -398,3 +398,35 @@ fn fixed_point_saturates_at_the_extremes() {
     ext.modulate(&mut st, I8F24::MAX);
     ext.modulate(&mut st, I8F24::MIN);
 }
+
+#[test]
+fn a_positive_parameter_that_rounds_to_zero_is_refused_like_zero() {
+    use ParamProblem::*;
+    let leaky = LeakyConfig {
+        threshold: 1e-10,
+        ..LeakyConfig::default()
+    };
+    // Representable in floats; 0 in Q16.16 (every neuron would fire every step).
+    assert!(leaky.build::<f32>().is_ok());
+    assert!(matches!(
+        param_err(leaky.build::<I16F16>(), "threshold"),
+        OutOfRange { .. }
+    ));
+    let synaptic = SynapticConfig {
+        threshold: 1e-6,
+        ..SynapticConfig::default()
+    };
+    assert!(matches!(
+        param_err(synaptic.build::<I16F16>(), "threshold"),
+        OutOfRange { .. }
+    ));
+    assert!(synaptic.build::<I8F24>().is_ok());
+    let lapicque = LapicqueConfig {
+        threshold: 1e-9,
+        ..LapicqueConfig::default()
+    };
+    assert!(matches!(
+        param_err(lapicque.build::<I8F24>(), "threshold"),
+        OutOfRange { .. }
+    ));
+}

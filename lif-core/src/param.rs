@@ -51,6 +51,23 @@ pub(crate) fn to_scalar<S: Scalar>(name: &'static str, v: f64) -> Result<S, Erro
     S::from_f64(v).ok_or_else(|| param(name, v, ParamProblem::Overflow { scalar: S::NAME }))
 }
 
+/// Converts a value validated by [`positive`], refusing it as out of range when it rounds
+/// to 0 (or below) in `S`: a threshold of 1e-10 in Q16.16 is refused like a threshold of 0.
+pub(crate) fn to_positive<S: Scalar>(name: &'static str, v: f64) -> Result<S, Error> {
+    let s = to_scalar::<S>(name, v)?;
+    if s > S::ZERO {
+        Ok(s)
+    } else {
+        Err(param(
+            name,
+            v,
+            ParamProblem::OutOfRange {
+                allowed: "> 0 once rounded to the scalar",
+            },
+        ))
+    }
+}
+
 /// Converts a value computed in `S::Calc` to `S`.
 pub(crate) fn from_calc<S: Scalar>(name: &'static str, given: f64, v: S::Calc) -> Result<S, Error> {
     S::from_f64(v.to_f64())

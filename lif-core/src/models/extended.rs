@@ -297,7 +297,7 @@ impl ExtendedConfig {
             min_th: param::to_scalar("min_threshold", min_th)?,
             max_th: param::to_scalar("max_threshold", max_th)?,
             noise_std: param::nonvanishing("noise_std", "noise_std", noise_std)?,
-            base_alpha: param::to_scalar("base_alpha", base_alpha)?,
+            base_alpha: param::to_positive("base_alpha", base_alpha)?,
             q_decay: param::factor(
                 "tau_adapt",
                 tau_adapt,

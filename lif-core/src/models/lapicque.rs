@@ -111,7 +111,7 @@ impl LapicqueConfig {
         }
         let (r_s, inv_rc_s, dt_s) = if S::FLOAT {
             (
-                param::to_scalar("r", r)?,
+                param::to_positive("r", r)?,
                 param::from_calc("r", r, inv_rc)?,
                 param::to_scalar("dt", dt)?,
             )
@@ -123,7 +123,7 @@ impl LapicqueConfig {
             inv_rc: inv_rc_s,
             dt: dt_s,
             keep: keep_s,
-            threshold: param::to_scalar("threshold", threshold)?,
+            threshold: param::to_positive("threshold", threshold)?,
             reset: self.reset,
         })
     }

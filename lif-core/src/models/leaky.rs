@@ -59,7 +59,7 @@ impl LeakyConfig {
         let threshold = param::positive("threshold", self.threshold)?;
         Ok(Leaky {
             beta: param::to_scalar("beta", beta)?,
-            threshold: param::to_scalar("threshold", threshold)?,
+            threshold: param::to_positive("threshold", threshold)?,
             reset: self.reset,
             reset_delay: self.reset_delay,
         })

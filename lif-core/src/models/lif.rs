@@ -150,7 +150,7 @@ impl LifConfig {
             v_rest: param::to_scalar("v_rest", v_rest)?,
             v_reset: param::to_scalar("v_reset", v_reset)?,
             v_th: param::to_scalar("v_th", v_th)?,
-            r: param::to_scalar("r", r)?,
+            r: param::to_positive("r", r)?,
             refractory_steps: self.refractory_steps,
             integration: self.integration,
             reset: self.reset,

@@ -62,7 +62,7 @@ impl SynapticConfig {
         Ok(Synaptic {
             alpha: param::to_scalar("alpha", alpha)?,
             beta: param::to_scalar("beta", beta)?,
-            threshold: param::to_scalar("threshold", threshold)?,
+            threshold: param::to_positive("threshold", threshold)?,
             reset: self.reset,
             reset_delay: self.reset_delay,
         })
