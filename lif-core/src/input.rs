@@ -258,6 +258,27 @@ impl<S: Scalar> Stimulus<S> {
         x
     }
 
+    /// [`Stimulus::sample`] for neurons side by side: `out[k]` from `streams[k]` (the shorter
+    /// of the two sets the count), with the gate and noise decided once for all of them.
+    #[inline]
+    pub fn sample_into(&self, level: S, streams: &mut [RngState], out: &mut [S]) {
+        let pairs = out.iter_mut().zip(streams);
+        match (self.p < S::ONE, self.std != S::ZERO) {
+            (false, false) => pairs.for_each(|(x, _)| *x = level),
+            (true, false) => pairs.for_each(|(x, s)| {
+                *x = if S::unit(s.next_u32()) >= self.p {
+                    S::ZERO
+                } else {
+                    level
+                }
+            }),
+            (false, true) => pairs.for_each(|(x, s)| {
+                *x = level.add(self.std.mul(S::std_normal(s.next_u64())));
+            }),
+            (true, true) => pairs.for_each(|(x, s)| *x = self.sample(level, s)),
+        }
+    }
+
     /// The value at global step `t` for the neuron whose input stream is `stream`:
     /// [`Stimulus::sample`] of [`Stimulus::level`].
     #[inline]
@@ -353,6 +374,29 @@ mod tests {
         Stimulus::constant(1.0f32).value(3, &mut r);
         assert_eq!(r, before);
         assert_ne!(input_stream(1, 2), RngState::for_neuron(1, 2));
+    }
+
+    #[test]
+    fn sample_into_equals_sample_for_every_gate_and_noise() {
+        for (p, std) in [
+            (1.0f32, 0.0f32),
+            (0.3, 0.0),
+            (1.0, 0.2),
+            (0.3, 0.2),
+            (0.0, 0.0),
+        ] {
+            let s = Stimulus::constant(0.7f32).with_p(p).with_noise(std);
+            let mut one: std::vec::Vec<RngState> = (0..40).map(|i| input_stream(5, i)).collect();
+            let mut many = one.clone();
+            let mut out = [0.0f32; 40];
+            for t in 0..20 {
+                s.sample_into(s.level(t), &mut many, &mut out);
+                for (k, r) in one.iter_mut().enumerate() {
+                    assert_eq!(out[k].to_bits(), s.value(t, r).to_bits(), "p {p} std {std}");
+                }
+            }
+            assert_eq!(one, many);
+        }
     }
 
     #[test]

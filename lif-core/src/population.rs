@@ -162,6 +162,20 @@ pub trait InputSource<S> {
     /// # Safety
     /// `t < steps` and `i < n` for the `steps` and `n` that `check` accepted.
     unsafe fn get(&mut self, t: usize, i: usize) -> S;
+    /// The inputs of neurons `start..start + out.len()` at step `t`, into `out`: what
+    /// [`InputSource::get`] gives for each (the default), where a source can hoist its
+    /// per-step work out of the loop.
+    ///
+    /// # Safety
+    /// `t < steps` and `start + out.len() <= n` for the `steps` and `n` that `check`
+    /// accepted.
+    #[inline(always)]
+    unsafe fn fill(&mut self, t: usize, start: usize, out: &mut [S]) {
+        for (k, x) in out.iter_mut().enumerate() {
+            // SAFETY: forwarded from the caller; start + k < start + out.len().
+            *x = unsafe { self.get(t, start + k) };
+        }
+    }
     /// The inputs of neurons `start..start + len` at step `t` as one slice, where the source
     /// holds them side by side (an array's row); `None` (the default) has the loop gather
     /// them with [`InputSource::get`].
@@ -408,6 +422,17 @@ impl<S: Scalar> InputSource<S> for Generated<'_, S> {
         let stream = unsafe { self.streams.get_unchecked_mut(i) };
         self.stimulus.sample(self.level, stream)
     }
+
+    #[inline]
+    unsafe fn fill(&mut self, t: usize, start: usize, out: &mut [S]) {
+        if t != self.level_at {
+            self.level = self.stimulus.level(self.t0.wrapping_add(t as u64));
+            self.level_at = t;
+        }
+        // SAFETY: start + out.len() <= n == streams.len(), by the caller.
+        let streams = unsafe { self.streams.get_unchecked_mut(start..start + out.len()) };
+        self.stimulus.sample_into(self.level, streams, out);
+    }
 }
 
 /// Checks the parts of a run that do not depend on the input; returns the population size.
@@ -592,9 +617,7 @@ where
                                 let bits = match shared {
                                     Some(model) => {
                                         let mut g = [S::ZERO; BLOCK];
-                                        for (k, xk) in g[..count].iter_mut().enumerate() {
-                                            *xk = source.get(t, start + k);
-                                        }
+                                        source.fill(t, start, &mut g[..count]);
                                         step_block(model, state, start, &g[..count])
                                     }
                                     None => step_each_with(

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod compare;
 mod config;
 mod inputs;
 mod outputs;
@@ -78,6 +79,11 @@ struct RunArgs {
     /// Skip the plots (membrane, raster, rates, input as PNG and SVG).
     #[arg(long)]
     no_plots: bool,
+    /// Also run the same config in a fixed-point format (default i16f16) and write how it
+    /// differs from the float run: compare.png and "compare" in summary.json (membrane
+    /// differences, spike agreement, the first step where the rasters part).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "i16f16", value_name = "FORMAT")]
+    compare_fixed: Option<ScalarKind>,
     /// Neuron model [config default: leaky].
     #[arg(long, value_enum)]
     model: Option<ModelKind>,
@@ -184,12 +190,39 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let cfg = config(args).map_err(|e| e.to_string())?;
     staging::remove_on_signals();
     let stage = Staging::new(&args.out, args.force)?;
+    // A comparison counts every differing spike, so both runs keep all of theirs.
     let keep = simulate::Keep {
         progress: true,
-        spike_neurons: plots::RASTER_NEURONS,
+        spike_neurons: if args.compare_fixed.is_some() {
+            cfg.neurons
+        } else {
+            plots::RASTER_NEURONS
+        },
         files: Some(&stage),
     };
-    let (results, (threshold, threshold_label)) = simulate::run(&cfg, &keep)?;
+    let (mut results, info) = simulate::run(&cfg, &keep)?;
+    if let Some(fixed) = args.compare_fixed {
+        if !matches!(cfg.scalar, ScalarKind::F32 | ScalarKind::F64) {
+            return Err("--compare-fixed: the run's --scalar must be f32 or f64".into());
+        }
+        if matches!(fixed, ScalarKind::F32 | ScalarKind::F64) {
+            return Err("--compare-fixed: the format must be i16f16 or i8f24".into());
+        }
+        let mut other = cfg.clone();
+        other.scalar = fixed;
+        let keep = simulate::Keep {
+            progress: true,
+            spike_neurons: cfg.neurons,
+            files: None,
+        };
+        let (fixed_run, _) = simulate::run(&other, &keep)?;
+        let c = compare::compare(&results, &fixed_run);
+        if !args.no_plots {
+            compare::write_figure(&stage, &results, &fixed_run, &c)?;
+        }
+        results.summary.compare = Some(c);
+    }
+    let (threshold, threshold_label) = info.threshold;
     outputs::write(&stage, &results)?;
     let s = &results.summary;
     if !args.no_plots {
@@ -209,6 +242,9 @@ fn run(args: &RunArgs) -> Result<(), String> {
                 threshold,
                 threshold_label,
                 counts: &results.spike_counts,
+                population: &results.population,
+                time: info.time,
+                voltage_unit: info.voltage_unit,
             },
         )?;
     }

@@ -28,6 +28,8 @@ pub struct Results {
     pub input: Vec<f64>,
     /// Spikes per neuron over the run (the backend's counts).
     pub spike_counts: Vec<u64>,
+    /// Spikes of all neurons at each step.
+    pub population: Vec<u32>,
     pub summary: Summary,
 }
 
@@ -50,6 +52,9 @@ pub struct Summary {
     pub recorded_neurons: Vec<usize>,
     /// Recorded or input values the plots draw clipped at +-1e9 or leave out (non-finite).
     pub plot_clipped_values: usize,
+    /// With `--compare-fixed`: how the fixed-point run of the same config differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare: Option<crate::compare::Comparison>,
     #[serde(flatten)]
     pub stats: Statistics,
 }

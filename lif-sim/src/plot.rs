@@ -1,6 +1,7 @@
-//! Figures as PNG and SVG (plotters), for the lif-sim CLI and the workspace examples: vertically stacked
-//! panels of lines, dots, spike marks and bars, with horizontal reference lines. Text uses
-//! the bundled DejaVu Sans, so no system fonts are needed.
+//! Figures as PNG and SVG (plotters), for the lif-sim CLI and the workspace examples:
+//! vertically stacked panels of lines, dots, spike marks and bars, with horizontal reference
+//! lines and the legend beside the data. Text uses the bundled DejaVu Sans, so no system
+//! fonts are needed.
 
 use std::path::Path;
 
@@ -23,9 +24,11 @@ pub const COLORS: [(u8, u8, u8); 6] = [
 pub enum Style {
     /// A line through the points.
     Line,
-    /// A dot per point (rasters).
+    /// A dashed line through the points.
+    Dashed,
+    /// A small dot per point (rasters: one row per neuron).
     Dots,
-    /// A triangle per point (spike marks).
+    /// A large dot per point (spikes marked where the membrane crosses the threshold).
     Marks,
     /// A bar per point: (left edge, height), all `width` wide.
     Bars {
@@ -85,6 +88,8 @@ pub struct Panel {
     pub integer_y: bool,
     /// A note drawn in the middle when there is nothing to show.
     pub empty_note: Option<String>,
+    /// Height in pixels; the figure's `height` when `None`.
+    pub height: Option<u32>,
 }
 
 impl Panel {
@@ -172,29 +177,45 @@ pub fn figure(stem: &Path, panels: &[Panel], height: u32) -> Result<(), String> 
     font();
     let panels: Vec<Panel> = panels.iter().map(drawable).collect();
     let panels = panels.as_slice();
-    let size = (1000, height * panels.len().max(1) as u32);
+    let heights: Vec<u32> = panels.iter().map(|p| p.height.unwrap_or(height)).collect();
+    let size = (WIDTH, heights.iter().sum::<u32>().max(1));
     let png = stem.with_extension("png");
     let area = BitMapBackend::new(&png, size).into_drawing_area();
-    draw(&area, panels)?;
+    draw(&area, panels, &heights)?;
     area.present()
         .map_err(|e| format!("{}: {e}", png.display()))?;
     let svg = stem.with_extension("svg");
     let area = SVGBackend::new(&svg, size).into_drawing_area();
-    draw(&area, panels)?;
+    draw(&area, panels, &heights)?;
     area.present()
         .map_err(|e| format!("{}: {e}", svg.display()))?;
     Ok(())
 }
 
-fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panels: &[Panel]) -> Result<(), String> {
+/// Figure width in pixels.
+const WIDTH: u32 = 1000;
+/// Width of the legend strip right of a panel's data, in pixels.
+const LEGEND: u32 = 190;
+
+fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panels: &[Panel],
+    heights: &[u32],
+) -> Result<(), String> {
     area.fill(&WHITE).map_err(|e| e.to_string())?;
-    for (panel, sub) in panels
-        .iter()
-        .zip(area.split_evenly((panels.len().max(1), 1)))
-    {
+    let mut rest = area.clone();
+    for (panel, &h) in panels.iter().zip(heights) {
+        let (sub, below) = rest.split_vertically(h);
         draw_panel(&sub, panel).map_err(|e| format!("{}: {e}", panel.title))?;
+        rest = below;
     }
     Ok(())
+}
+
+/// A series' colour.
+fn color(index: usize) -> RGBColor {
+    let (r, g, b) = COLORS[index % COLORS.len()];
+    RGBColor(r, g, b)
 }
 
 fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -204,16 +225,51 @@ fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
     if !lo.is_finite() {
         return (-1.0, 1.0);
     }
-    let pad = ((hi - lo) * 0.08).max(1e-3 * (1.0 + hi.abs()));
+    let pad = if hi > lo {
+        (hi - lo) * 0.08
+    } else {
+        1e-3 * (1.0 + hi.abs())
+    };
     (lo - pad, hi + pad)
 }
 
 fn integer_label(x: &f64) -> String {
-    format!("{x:.0}")
+    tick(*x, 100.0)
+}
+
+/// A tick label with as many decimals as an axis spanning `span` needs, and no "-0".
+fn tick(v: f64, span: f64) -> String {
+    let decimals = (1.0 - span.abs().max(1e-12).log10().floor()).clamp(0.0, 6.0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.bytes().all(|b| matches!(b, b'-' | b'0' | b'.')) {
+        text.trim_start_matches('-').to_owned()
+    } else {
+        text
+    }
 }
 
 fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    // The legend: labelled series and reference lines, beside the data, never over it.
+    let entries: Vec<(String, RGBColor, Style)> = p
+        .series
+        .iter()
+        .filter(|s| !s.label.is_empty())
+        .map(|s| (s.label.clone(), color(s.color), s.style))
+        .chain(
+            p.hlines
+                .iter()
+                .map(|(_, l)| (l.clone(), RED, Style::Dashed)),
+        )
+        .collect();
+    let (area, legend) = if entries.is_empty() {
+        (area.clone(), None)
+    } else {
+        let (w, _) = area.dim_in_pixel();
+        let (data, legend) = area.split_horizontally(w.saturating_sub(LEGEND));
+        (data, Some(legend))
+    };
+    let area = &area;
     let xs = p.series.iter().flat_map(|s| {
         s.points.iter().flat_map(move |&(x, _)| {
             let w = if let Style::Bars { width } = s.style {
@@ -224,7 +280,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
             [x, x + w]
         })
     });
-    let (x0, x1) = {
+    let (x0, x1) = p.x_range.unwrap_or_else(|| {
         let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         });
@@ -233,7 +289,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
         } else {
             (0.0, 1.0)
         }
-    };
+    });
     let (y0, y1) = p.y_range.unwrap_or_else(|| {
         span(
             p.series
@@ -248,56 +304,35 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
         )
     });
     let mut chart = ChartBuilder::on(area)
-        .caption(&p.title, ("sans-serif", 20))
-        .margin(10)
-        .x_label_area_size(42)
-        .y_label_area_size(70)
+        .caption(&p.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(92)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(e)?;
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(p.x_desc.as_str())
         .y_desc(p.y_desc.as_str())
-        .label_style(("sans-serif", 14));
+        .label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 16))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.08));
+    let x_ticks = |v: &f64| tick(*v, x1 - x0);
+    let y_ticks = |v: &f64| tick(*v, y1 - y0);
     if x1 - x0 >= 10.0 {
         mesh.x_label_formatter(&integer_label);
+    } else {
+        mesh.x_label_formatter(&x_ticks);
     }
     if p.integer_y {
-        mesh.y_label_formatter(&integer_label);
+        // One label per whole number at most, so no two labels read the same.
+        mesh.y_labels(((y1 - y0).floor() as usize + 1).clamp(2, 10))
+            .y_label_formatter(&integer_label);
+    } else {
+        mesh.y_label_formatter(&y_ticks);
     }
     mesh.draw().map_err(e)?;
-    let mut legend = false;
-    for s in &p.series {
-        let (r, g, b) = COLORS[s.color % COLORS.len()];
-        let color = RGBColor(r, g, b);
-        let anno = match s.style {
-            Style::Line => chart.draw_series(LineSeries::new(
-                s.points.iter().copied(),
-                color.stroke_width(2),
-            )),
-            Style::Dots => chart.draw_series(
-                s.points
-                    .iter()
-                    .map(|&pt| Circle::new(pt, 2, color.filled())),
-            ),
-            Style::Marks => chart.draw_series(
-                s.points
-                    .iter()
-                    .map(|&pt| TriangleMarker::new(pt, 5, color.filled())),
-            ),
-            Style::Bars { width } => chart.draw_series(s.points.iter().map(|&(x, h)| {
-                Rectangle::new([(x, 0.0), (x + width * 0.9, h)], color.mix(0.75).filled())
-            })),
-        }
-        .map_err(e)?;
-        if !s.label.is_empty() {
-            legend = true;
-            anno.label(s.label.as_str()).legend(move |(x, y)| {
-                PathElement::new([(x, y), (x + 20, y)], color.stroke_width(3))
-            });
-        }
-    }
-    for (y, label) in &p.hlines {
-        legend = true;
+    for (y, _) in &p.hlines {
         chart
             .draw_series(DashedLineSeries::new(
                 [(x0, *y), (x1, *y)],
@@ -305,25 +340,63 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                 5,
                 RED.stroke_width(2),
             ))
-            .map_err(e)?
-            .label(label.as_str())
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.stroke_width(2)));
-    }
-    if legend {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
             .map_err(e)?;
+    }
+    for s in &p.series {
+        let c = color(s.color);
+        match s.style {
+            Style::Line => chart
+                .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
+                .map(|_| ()),
+            Style::Dashed => chart
+                .draw_series(DashedLineSeries::new(
+                    s.points.iter().copied(),
+                    6,
+                    4,
+                    c.stroke_width(2),
+                ))
+                .map(|_| ()),
+            Style::Dots => chart
+                .draw_series(s.points.iter().map(|&pt| Circle::new(pt, 1, c.filled())))
+                .map(|_| ()),
+            Style::Marks => chart
+                .draw_series(s.points.iter().map(|&pt| Circle::new(pt, 4, c.filled())))
+                .map(|_| ()),
+            Style::Bars { width } => chart
+                .draw_series(s.points.iter().map(|&(x, h)| {
+                    Rectangle::new([(x, 0.0), (x + width * 0.9, h)], c.mix(0.75).filled())
+                }))
+                .map(|_| ()),
+        }
+        .map_err(e)?;
     }
     if let Some(note) = &p.empty_note {
         let (w, h) = area.dim_in_pixel();
         let style = ("sans-serif", 18).into_font().color(&BLACK);
         area.draw_text(note, &style, (w as i32 / 3, h as i32 / 2))
             .map_err(e)?;
+    }
+    if let Some(legend) = legend {
+        let font = ("sans-serif", 15).into_font().color(&BLACK);
+        for (k, (label, c, style)) in entries.iter().enumerate() {
+            let y = 60 + 24 * k as i32;
+            let swatch = match style {
+                Style::Dots | Style::Marks => legend
+                    .draw(&Circle::new((14, y), 4, c.filled()))
+                    .map(|_| ()),
+                Style::Dashed => legend
+                    .draw(&PathElement::new([(4, y), (11, y)], c.stroke_width(3)))
+                    .and_then(|_| {
+                        legend.draw(&PathElement::new([(17, y), (26, y)], c.stroke_width(3)))
+                    })
+                    .map(|_| ()),
+                _ => legend
+                    .draw(&PathElement::new([(4, y), (26, y)], c.stroke_width(3)))
+                    .map(|_| ()),
+            };
+            swatch.map_err(e)?;
+            legend.draw_text(label, &font, (34, y - 8)).map_err(e)?;
+        }
     }
     Ok(())
 }

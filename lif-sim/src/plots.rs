@@ -25,6 +25,12 @@ pub struct PlotData<'a> {
     pub threshold_label: &'a str,
     /// Spikes of every neuron over the run (the backend's counts).
     pub counts: &'a [u64],
+    /// Spikes of all neurons at each step.
+    pub population: &'a [u32],
+    /// The time axis.
+    pub time: TimeAxis,
+    /// Unit of the membrane potential.
+    pub voltage_unit: &'static str,
 }
 
 /// At most this many neurons appear in the raster (the first ones).
@@ -33,35 +39,39 @@ pub const RASTER_NEURONS: usize = 200;
 const TRACES: usize = 6;
 const HEIGHT: u32 = 560;
 
+/// The time axis: steps, or time in the model's unit where it has one.
+pub struct TimeAxis {
+    /// Time per step (1 for steps).
+    pub scale: f64,
+    /// Axis label.
+    pub label: &'static str,
+}
+
 /// Writes every plot into the staging folder.
 pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
     let k = d.recorded.len();
     let shown = k.min(TRACES);
-    let top = (0..d.steps * k)
-        .flat_map(|i| [d.trace[i], d.thresholds[i]])
-        .fold(d.threshold, f64::max);
-    let mark_y = d.threshold + (top - d.threshold) * 0.5 + 0.02 * d.threshold.abs().max(1e-3);
+    let x = |t: usize| t as f64 * d.time.scale;
     let mut membrane = Panel {
         title: format!("{}: membrane potential", d.title),
-        x_desc: "time step".into(),
-        y_desc: "membrane potential (model units)".into(),
+        x_desc: d.time.label.into(),
+        y_desc: format!("membrane potential ({})", d.voltage_unit),
         hlines: vec![(d.threshold, d.threshold_label.into())],
         empty_note: (shown == 0).then(|| "no neuron recorded (use --record)".into()),
         ..Panel::default()
     };
     for (j, &neuron) in d.recorded.iter().take(shown).enumerate() {
-        let line = (0..d.steps)
-            .map(|t| (t as f64, d.trace[t * k + j]))
-            .collect();
+        let line = (0..d.steps).map(|t| (x(t), d.trace[t * k + j])).collect();
         membrane.series.push(Series::new(
             format!("neuron {neuron}"),
             line,
             Style::Line,
             j,
         ));
+        // A spike is marked where the membrane crossed the threshold that applied to it.
         let marks = (0..d.steps)
             .filter(|&t| d.recorded_spikes[t * k + j])
-            .map(|t| (t as f64, mark_y))
+            .map(|t| (x(t), d.thresholds[t * k + j]))
             .collect();
         membrane
             .series
@@ -69,10 +79,12 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
         // A moving (adaptive) threshold is drawn as the neuron's own line.
         if (0..d.steps).any(|t| d.thresholds[t * k + j] != d.threshold) {
             let th = (0..d.steps)
-                .map(|t| (t as f64, d.thresholds[t * k + j]))
+                .map(|t| (x(t), d.thresholds[t * k + j]))
                 .collect();
             let label = format!("threshold of neuron {neuron}");
-            membrane.series.push(Series::new(label, th, Style::Line, 5));
+            membrane
+                .series
+                .push(Series::new(label, th, Style::Dashed, j));
         }
     }
     figure(&stage.path("membrane"), &[membrane], HEIGHT)?;
@@ -86,8 +98,35 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
     } else {
         format!("{}: spike raster", d.title)
     };
-    let raster = Panel::raster(title, d.spikes, d.spike_neurons, d.steps, rows);
-    figure(&stage.path("raster"), &[raster], HEIGHT)?;
+    let mut raster = Panel::raster(title, d.spikes, d.spike_neurons, d.steps, rows);
+    for s in &mut raster.series {
+        for p in &mut s.points {
+            p.0 *= d.time.scale;
+        }
+    }
+    raster.x_desc = d.time.label.into();
+    raster.x_range = Some((0.0, x(d.steps)));
+    raster.height = Some(420);
+    // The population rate of every neuron, not only the rows shown.
+    let rate = Panel {
+        title: format!("population rate of all {} neurons", d.neurons),
+        x_desc: d.time.label.into(),
+        y_desc: "rate (per step)".into(),
+        series: vec![Series::new(
+            "",
+            d.population
+                .iter()
+                .enumerate()
+                .map(|(t, &c)| (x(t), f64::from(c) / d.neurons as f64))
+                .collect(),
+            Style::Line,
+            0,
+        )],
+        x_range: Some((0.0, x(d.steps))),
+        height: Some(230),
+        ..Panel::default()
+    };
+    figure(&stage.path("raster"), &[raster, rate], HEIGHT)?;
 
     const BINS: usize = 25;
     let rates: Vec<f64> = d
@@ -121,14 +160,14 @@ pub fn write_all(stage: &Staging, d: &PlotData) -> Result<(), String> {
 
     let input = Panel {
         title: format!("{}: input to neuron 0", d.title),
-        x_desc: "time step".into(),
+        x_desc: d.time.label.into(),
         y_desc: "input (model units)".into(),
         series: vec![Series::new(
             "",
             d.input
                 .iter()
                 .enumerate()
-                .map(|(t, &v)| (t as f64, v))
+                .map(|(t, &v)| (x(t), v))
                 .collect(),
             Style::Line,
             0,

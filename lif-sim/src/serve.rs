@@ -24,6 +24,7 @@ use lif_core::{
 };
 use serde_json::{Value, json};
 
+use crate::compare;
 use crate::config::{BackendKind, Config, ModelKind};
 use crate::outputs::Results;
 use crate::simulate;
@@ -283,7 +284,7 @@ pub fn simulate_request<S>(
         return Err(bad(errors[0].to_owned()));
     }
     let compare = match (&results[0], &results[1]) {
-        (Some(a), Some(b)) => compare(a, b),
+        (Some(a), Some(b)) => serde_json::to_value(compare::compare(a, b)).unwrap_or(Value::Null),
         _ => Value::Null,
     };
     Ok(json!({
@@ -435,35 +436,6 @@ fn run_json(r: &Results) -> Value {
         "threshold": (0..k).map(|j| column(&r.thresholds, j)).collect::<Vec<_>>(),
         "input": r.input,
         "summary": summary,
-    })
-}
-
-/// Where f32 and I16F16 differ: the largest membrane difference among the recorded neurons
-/// (and where), the mean one, and the spikes on which they disagree.
-fn compare(a: &Results, b: &Results) -> Value {
-    let k = a.recorded.len().max(1);
-    let (mut max, mut at, mut sum) = (0.0f64, (0usize, 0usize), 0.0f64);
-    for (idx, (x, y)) in a.trace.iter().zip(&b.trace).enumerate() {
-        let d = (x - y).abs();
-        sum += d;
-        if d > max {
-            max = d;
-            at = (idx / k, a.recorded.get(idx % k).copied().unwrap_or(0));
-        }
-    }
-    let differing: u32 = a
-        .spikes
-        .iter()
-        .zip(&b.spikes)
-        .map(|(x, y)| (x ^ y).count_ones())
-        .sum();
-    json!({
-        "max_membrane_diff": max,
-        "max_at_step": at.0,
-        "max_at_neuron": at.1,
-        "mean_membrane_diff": if a.trace.is_empty() { 0.0 } else { sum / a.trace.len() as f64 },
-        "differing_spikes": differing,
-        "spikes": [a.summary.stats.spike_count, b.summary.stats.spike_count],
     })
 }
 

@@ -12,11 +12,28 @@ use lif_host_cuda::{Backend, Input, RunOutput, Simulator};
 use crate::config::{BackendKind, Config, ModelKind, ScalarKind};
 use crate::inputs::{self, Source};
 use crate::outputs::{Intervals, Results, SpikeFiles, Summary};
+use crate::plots::TimeAxis;
 use crate::staging::Staging;
 
-/// The threshold a model's plot draws, and its legend.
+/// What a model's plots draw besides the data: the threshold and its legend, the time axis
+/// and the membrane's unit.
+pub struct PlotInfo {
+    pub threshold: (f64, &'static str),
+    pub time: TimeAxis,
+    pub voltage_unit: &'static str,
+}
+
+/// The threshold a model's plot draws, its legend, and the model's units.
 trait Threshold {
     fn threshold(&self) -> (f64, &'static str);
+    /// Steps and model units, unless the model has physical ones.
+    fn units(&self) -> (TimeAxis, &'static str) {
+        let steps = TimeAxis {
+            scale: 1.0,
+            label: "time step",
+        };
+        (steps, "model units")
+    }
 }
 
 impl Threshold for LeakyConfig {
@@ -37,6 +54,14 @@ impl Threshold for SynapticConfig {
 impl Threshold for LifConfig {
     fn threshold(&self) -> (f64, &'static str) {
         (self.v_th, "threshold V_th")
+    }
+    /// BrainPy's LIF is written in mV and ms.
+    fn units(&self) -> (TimeAxis, &'static str) {
+        let ms = TimeAxis {
+            scale: self.dt,
+            label: "time (ms)",
+        };
+        (ms, "mV")
     }
 }
 impl Threshold for ExtendedConfig {
@@ -153,6 +178,7 @@ where
         Vec::with_capacity(steps * k),
     );
     let mut counts = vec![0u64; n];
+    let mut population = Vec::with_capacity(steps);
     // Neuron 0's input, for the input plot: host rows, or the stimulus replayed on neuron 0's
     // own input stream (exactly what the backend generated).
     let mut input0 = Vec::with_capacity(steps);
@@ -190,6 +216,7 @@ where
         };
         result.map_err(|e| format!("simulation: {e}"))?;
         for row in out.spikes.chunks(words) {
+            population.push(row.iter().map(|w| w.count_ones()).sum::<u32>());
             spikes.extend_from_slice(&row[..kept_words]);
             if kept % 32 != 0
                 && let Some(last) = spikes.last_mut()
@@ -236,6 +263,7 @@ where
             .map(|v| lif_sim::plot::clipped(v))
             .sum(),
         stats: intervals.statistics(&counts, steps),
+        compare: None,
     };
     Ok(Results {
         neurons: n,
@@ -248,27 +276,34 @@ where
         thresholds,
         input: input0,
         spike_counts: counts,
+        population,
         summary,
     })
 }
 
-/// [`run`] for the dashboard: every spike kept in memory, no progress bar.
+/// [`run`] for the dashboard: every spike kept in memory, no progress bar; also returns the
+/// threshold to draw.
 pub fn dispatch(cfg: &Config, _progress: bool) -> Result<(Results, (f64, &'static str)), String> {
     let keep = Keep {
         progress: false,
         spike_neurons: cfg.neurons,
         files: None,
     };
-    run(cfg, &keep)
+    run(cfg, &keep).map(|(r, info)| (r, info.threshold))
 }
 
-/// Picks the model config from `params` and the scalar, then runs; also returns the
-/// threshold to plot.
-pub fn run(cfg: &Config, keep: &Keep) -> Result<(Results, (f64, &'static str)), String> {
+/// Picks the model config from `params` and the scalar, then runs; also returns what the
+/// plots need to know of the model.
+pub fn run(cfg: &Config, keep: &Keep) -> Result<(Results, PlotInfo), String> {
     macro_rules! with_scalar {
         ($cfg_ty:ty) => {{
             let mc: $cfg_ty = cfg.model_config().map_err(|e| e.to_string())?;
-            let threshold = mc.threshold();
+            let (time, voltage_unit) = mc.units();
+            let info = PlotInfo {
+                threshold: mc.threshold(),
+                time,
+                voltage_unit,
+            };
             let err = |e: lif_core::Error| format!("params: {e}");
             let results = match cfg.scalar {
                 ScalarKind::F32 => simulate::<f32, _>(cfg, mc.build::<f32>().map_err(err)?, keep),
@@ -280,7 +315,7 @@ pub fn run(cfg: &Config, keep: &Keep) -> Result<(Results, (f64, &'static str)), 
                     simulate::<I8F24, _>(cfg, mc.build::<I8F24>().map_err(err)?, keep)
                 }
             }?;
-            Ok((results, threshold))
+            Ok((results, info))
         }};
     }
     match cfg.model {

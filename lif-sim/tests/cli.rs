@@ -979,3 +979,111 @@ fn outputs_are_byte_identical_across_repeats_and_thread_counts() {
     assert_eq!(one, run("bytes-2", "2"));
     assert_eq!(one, run("bytes-3", "3"));
 }
+
+/// The README's main job (its flags, a smaller output folder name).
+const MAIN_JOB: [&str; 19] = [
+    "run",
+    "--model",
+    "leaky",
+    "--neurons",
+    "100",
+    "--steps",
+    "400",
+    "--input",
+    "sine",
+    "--input-arg",
+    "amplitude=0.06",
+    "--input-arg",
+    "offset=0.07",
+    "--input-arg",
+    "period=200",
+    "--noise",
+    "0.03",
+    "--record",
+    "0,1,2",
+];
+
+#[test]
+fn the_main_jobs_neurons_differ() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let flags = MAIN_JOB[1..].join(" ");
+    assert!(
+        readme.replace(" \\\n    ", " ").contains(&flags),
+        "the README's main job is not {flags}"
+    );
+    let out = tmp("main-job");
+    let mut args = MAIN_JOB.to_vec();
+    args.extend(["--out", out.to_str().unwrap()]);
+    let o = lif_sim(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, spikes) = read_npy::<u8>(&out.join("spikes.npy"));
+    let column = |i: usize| (0..400).map(|t| spikes[t * 100 + i]).collect::<Vec<u8>>();
+    let distinct: std::collections::HashSet<Vec<u8>> = (0..100).map(column).collect();
+    assert!(
+        distinct.len() > 90,
+        "only {} distinct spike trains",
+        distinct.len()
+    );
+    assert!(summary(&out)["spike_count"].as_u64().unwrap() > 100);
+    let (_, trace) = read_npy::<f64>(&out.join("membrane.npy"));
+    let differ = (0..400)
+        .filter(|t| trace[t * 3] != trace[t * 3 + 1])
+        .count();
+    assert!(
+        differ > 300,
+        "neurons 0 and 1 differ at only {differ} steps"
+    );
+    for plot in ["membrane", "raster", "rates", "input"] {
+        assert!(out.join(format!("{plot}.png")).is_file());
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn the_fixed_point_comparison_counts_what_the_two_runs_write() {
+    let run = |name: &str, extra: &[&str]| {
+        let out = tmp(name);
+        let mut args = MAIN_JOB.to_vec();
+        args.extend(extra);
+        args.extend(["--out", out.to_str().unwrap()]);
+        let o = lif_sim(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let both = run("cmp-both", &["--compare-fixed"]);
+    let fixed = run("cmp-fixed", &["--scalar", "i16f16", "--no-plots"]);
+    let (_, a) = read_npy::<u8>(&both.join("spikes.npy"));
+    let (_, b) = read_npy::<u8>(&fixed.join("spikes.npy"));
+    let differing = a.iter().zip(&b).filter(|(x, y)| x != y).count() as u64;
+    let common = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| **x == 1 && **y == 1)
+        .count() as u64;
+    let (na, nb) = (
+        a.iter().map(|&x| u64::from(x)).sum::<u64>(),
+        b.iter().map(|&x| u64::from(x)).sum::<u64>(),
+    );
+    let c = &summary(&both)["compare"];
+    assert_eq!(c["scalars"], serde_json::json!(["f32", "I16F16"]));
+    assert_eq!(c["differing_spikes"].as_u64(), Some(differing));
+    assert_eq!(c["common_spikes"].as_u64(), Some(common));
+    assert_eq!(c["spikes"], serde_json::json!([na, nb]));
+    let agreement = 2.0 * common as f64 / (na + nb) as f64;
+    assert_eq!(c["spike_agreement"].as_f64(), Some(agreement));
+    let first = a
+        .iter()
+        .zip(&b)
+        .position(|(x, y)| x != y)
+        .map(|i| serde_json::json!([i / 100, i % 100]))
+        .unwrap_or(serde_json::Value::Null);
+    assert_eq!(c["first_difference"], first);
+    assert!(both.join("compare.png").is_file());
+    // The membranes differ by fixed point's rounding, not by chance.
+    let max = c["max_membrane_diff"].as_f64().unwrap();
+    assert!(max > 0.0 && max < 0.01, "{max}");
+    for d in [both, fixed] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
