@@ -203,10 +203,14 @@ fn draw<DB: DrawingBackend>(
     heights: &[u32],
 ) -> Result<(), String> {
     area.fill(&WHITE).map_err(|e| e.to_string())?;
+    // One panel's legend strip is every panel's, so that their time axes line up.
+    let strip = panels
+        .iter()
+        .any(|p| !p.hlines.is_empty() || p.series.iter().any(|s| !s.label.is_empty()));
     let mut rest = area.clone();
     for (panel, &h) in panels.iter().zip(heights) {
         let (sub, below) = rest.split_vertically(h);
-        draw_panel(&sub, panel).map_err(|e| format!("{}: {e}", panel.title))?;
+        draw_panel(&sub, panel, strip).map_err(|e| format!("{}: {e}", panel.title))?;
         rest = below;
     }
     Ok(())
@@ -248,7 +252,11 @@ fn tick(v: f64, span: f64) -> String {
     }
 }
 
-fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> Result<(), String> {
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    strip: bool,
+) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     // The legend: labelled series and reference lines, beside the data, never over it.
     let entries: Vec<(String, RGBColor, Style)> = p
@@ -262,7 +270,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                 .map(|(_, l)| (l.clone(), RED, Style::Dashed)),
         )
         .collect();
-    let (area, legend) = if entries.is_empty() {
+    let (area, legend) = if !strip {
         (area.clone(), None)
     } else {
         let (w, _) = area.dim_in_pixel();
@@ -356,9 +364,13 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                     c.stroke_width(2),
                 ))
                 .map(|_| ()),
-            Style::Dots => chart
-                .draw_series(s.points.iter().map(|&pt| Circle::new(pt, 1, c.filled())))
-                .map(|_| ()),
+            Style::Dots => {
+                // Small dots for a crowded raster, larger ones where rows are few.
+                let r = if y1 - y0 <= 50.0 { 2 } else { 1 };
+                chart
+                    .draw_series(s.points.iter().map(|&pt| Circle::new(pt, r, c.filled())))
+                    .map(|_| ())
+            }
             Style::Marks => chart
                 .draw_series(s.points.iter().map(|&pt| Circle::new(pt, 4, c.filled())))
                 .map(|_| ()),
