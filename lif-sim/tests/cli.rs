@@ -526,54 +526,9 @@ fn of_two_runs_on_one_folder_one_wins() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-#[test]
-fn a_killed_run_leaves_no_staging_folder() {
-    let root = tmp("killed");
-    std::fs::create_dir_all(&root).unwrap();
-    let out = root.join("out");
-    for signal in ["INT", "TERM"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lif-sim"))
-            .args([
-                "run",
-                "--model",
-                "leaky",
-                "--neurons",
-                "20000",
-                "--steps",
-                "20000",
-                "--input",
-                "constant",
-                "--input-arg",
-                "value=0.1",
-                "--no-plots",
-                "--out",
-            ])
-            .arg(&out)
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait until the run has made its staging folder.
-        let start = std::time::Instant::now();
-        while leftovers(&root).is_empty() && start.elapsed().as_secs() < 30 {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        assert!(!leftovers(&root).is_empty(), "no staging folder appeared");
-        let kill = Command::new("kill")
-            .args([format!("-{signal}"), child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-        let status = child.wait().unwrap();
-        assert!(!status.success());
-        assert!(
-            leftovers(&root).is_empty(),
-            "SIG{signal}: {:?}",
-            leftovers(&root)
-        );
-        assert!(!out.exists());
-    }
-    // A run that died without a chance to clean up (SIGKILL) is cleaned up by the next one.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lif-sim"))
+/// Starts a long run into `root/out` and waits until its staging folder is there.
+fn start_long_run(root: &Path) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_lif-sim"))
         .args([
             "run",
             "--model",
@@ -589,14 +544,41 @@ fn a_killed_run_leaves_no_staging_folder() {
             "--no-plots",
             "--out",
         ])
-        .arg(&out)
+        .arg(root.join("out"))
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let start = std::time::Instant::now();
-    while leftovers(&root).is_empty() && start.elapsed().as_secs() < 30 {
+    while leftovers(root).is_empty() && start.elapsed().as_secs() < 30 {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    assert!(!leftovers(root).is_empty(), "no staging folder appeared");
+    child
+}
+
+#[test]
+fn a_killed_run_leaves_no_staging_folder() {
+    let root = tmp("killed");
+    std::fs::create_dir_all(&root).unwrap();
+    let out = root.join("out");
+    for signal in ["INT", "TERM"] {
+        let mut child = start_long_run(&root);
+        let kill = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        assert!(
+            leftovers(&root).is_empty(),
+            "SIG{signal}: {:?}",
+            leftovers(&root)
+        );
+        assert!(!out.exists());
+    }
+    // A run that died without a chance to clean up (SIGKILL) is cleaned up by the next one.
+    let mut child = start_long_run(&root);
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(leftovers(&root).len(), 1);
