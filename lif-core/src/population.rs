@@ -270,9 +270,8 @@ impl<S: Scalar> Rows<'_, S> {
 
     /// Asks the cache for the block of cells `start..start + BLOCK` of step `t`'s row. A
     /// core that streams its input while computing on it keeps too few reads in flight on
-    /// its own: asking one span ahead took a large f32 `Leaky` run from about 0.9 to 0.6 ns
-    /// per neuron-step on one x86-64 core. Elsewhere (Cortex-M has no data cache) it does
-    /// nothing.
+    /// its own, so it asks one span ahead (figures: docs/performance.md). Elsewhere (Cortex-M
+    /// has no data cache) it does nothing.
     #[inline(always)]
     fn prefetch_block(&self, t: usize, start: usize) {
         #[cfg(target_arch = "x86_64")]

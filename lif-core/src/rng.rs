@@ -53,8 +53,8 @@ impl RngState {
     ///
     /// This is `Xoshiro128PlusPlus::next_u32` written out: the crate exposes its state only
     /// as bytes, and converting to and from them on every draw (an out-of-line `state()`)
-    /// took half of a generated-input run on the host. The tests check it against the crate
-    /// draw for draw.
+    /// costs more than the draw itself. The tests check it against the crate draw for draw
+    /// (figures: docs/performance.md).
     #[inline]
     pub fn next_u32(&mut self) -> u32 {
         let s = &mut self.0;

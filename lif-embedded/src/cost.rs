@@ -1,8 +1,8 @@
 //! Measuring what a region of code costs.
 //!
 //! A [`Clock`] is any free-running counter. On hardware the DWT cycle counter gives cycles
-//! ([`Dwt`], feature `cortex-m`); under QEMU, whose DWT reads 0, SysTick clocked by the core
-//! and QEMU's `-icount shift=N` give instructions ([`SysTickInstructions`]):
+//! (`Dwt`, feature `cortex-m`); under QEMU, whose DWT reads 0, SysTick clocked by the core
+//! and QEMU's `-icount shift=N` give instructions (`SysTickInstructions`, feature `cortex-m`):
 //! `instructions = ticks * 40 / 2^N` on the MPS2 boards (SysTick at 25 MHz).
 
 /// A free-running counter.

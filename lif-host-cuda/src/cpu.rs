@@ -52,8 +52,8 @@ struct SharedRows {
 unsafe impl Sync for SharedRows {}
 
 /// Where one block's spikes go: its words of the run's rows, in place (no per-block buffer
-/// to merge afterwards), and its neurons' spike counts, added as the words are written (a
-/// separate pass over the packed rows took a fifth of a large run).
+/// to merge afterwards), and its neurons' spike counts, added as the words are written (no
+/// second pass over the packed rows).
 struct BlockSink<'a> {
     rows: &'a SharedRows,
     /// The block's first word in each row.
@@ -90,9 +90,9 @@ impl SpikeSink for BlockSink<'_> {
 }
 
 /// lif-core's population loop on one block, compiled once per vector width and picked at
-/// run time for the CPU it runs on (AVX-512 took a large f32 `Leaky` run from about 2.4e9 to
-/// 3.4e9 neuron-steps/s on two cores). The bits cannot change: it is the same code, and Rust
-/// never fuses a multiply and an add on its own, whatever the width.
+/// run time for the CPU it runs on (wider vectors step more neurons per instruction). The
+/// bits cannot change: it is the same code, and Rust never fuses a multiply and an add on
+/// its own, whatever the width.
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2",))]
 fn run_block<S, M, I>(
     model: &M,

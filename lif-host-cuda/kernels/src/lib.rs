@@ -15,6 +15,11 @@
 //!   neuron's input stream.
 #![no_std]
 #![feature(abi_ptx, stdarch_nvptx, asm_experimental_arch)]
+#![deny(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
 
 use core::arch::nvptx;
 
@@ -69,18 +74,21 @@ unsafe fn run_one<S: Scalar, M: Neuron<S>>(
     let i = global_index();
     let active = i < n as usize;
     let words = (n as usize).div_ceil(32);
-    // SAFETY (all blocks): i < n where dereferenced; buffers were sized by the host for n
-    // neurons, steps rows of `words` spike words and steps rows of `recorded` traces.
+    // The host sized every buffer for n neurons, `steps` rows of `words` spike words and
+    // `steps` rows of `recorded` traces; each access below stays within them.
     let mut state = if active {
+        // SAFETY: i < n.
         Some(unsafe { *states.add(i) })
     } else {
         None
     };
     let slot = if active && !record.is_null() {
+        // SAFETY: i < n, and the record slots are one per neuron.
         unsafe { *record.add(i) }
     } else {
         -1
     };
+    // SAFETY: the model is one value in device memory, read only.
     let model = unsafe { &*model };
     for t in 0..steps as usize {
         let spiked = match state.as_mut() {
@@ -89,6 +97,7 @@ unsafe fn run_one<S: Scalar, M: Neuron<S>>(
                 let spiked = model.step(s, x);
                 if slot >= 0 && (slot as u32) < recorded {
                     let at = t * recorded as usize + slot as usize;
+                    // SAFETY: t < steps and slot < recorded.
                     unsafe {
                         *trace.add(at) = M::membrane(s);
                         *thresholds.add(at) = model.threshold(s);
@@ -100,10 +109,12 @@ unsafe fn run_one<S: Scalar, M: Neuron<S>>(
         };
         let word = ballot(spiked);
         if active && i % 32 == 0 {
+            // SAFETY: t < steps and i / 32 < words; one lane per word writes it.
             unsafe { *spikes.add(t * words + i / 32) = word };
         }
     }
     if let Some(s) = state {
+        // SAFETY: `state` is Some only for i < n.
         unsafe { *states.add(i) = s };
     }
 }
@@ -129,6 +140,8 @@ macro_rules! kernels {
             thresholds: *mut $S,
         ) {
             let row = n as usize;
+            // SAFETY: the launch's buffers are as `run_one` requires; the input has
+            // `steps` rows of n values.
             unsafe {
                 run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, thresholds, |t, i| {
                     *input.add(t * row + i)
@@ -157,14 +170,18 @@ macro_rules! kernels {
             thresholds: *mut $S,
         ) {
             let i = global_index();
+            // SAFETY: one input stream per neuron, i < n.
             let mut stream = if i < n as usize { unsafe { *streams.add(i) } } else { RngState::default() };
+            // SAFETY: the stimulus is one value in device memory.
             let stim = unsafe { *stimulus };
+            // SAFETY: the launch's buffers are as `run_one` requires.
             unsafe {
                 run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, thresholds, |t, _| {
                     stim.value(t0 + t as u64, &mut stream)
                 })
             };
             if i < n as usize {
+                // SAFETY: as above.
                 unsafe { *streams.add(i) = stream };
             }
         }
