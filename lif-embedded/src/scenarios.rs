@@ -1,12 +1,14 @@
 //! The fixed scenario set that the QEMU firmware runs and the host test replays: every model
-//! in f32 and I16F16, deterministic and stochastic (seeded), and a 2-layer network driven by a
-//! rate encoder. Each scenario reports digests of its spike raster and final state; the host
+//! in f32 and I16F16, deterministic and stochastic (seeded), a 2-layer network driven by a
+//! rate encoder, and a Leaky population whose input the firmware generates from a lif-core
+//! `Stimulus`. Each scenario reports digests of its spike raster and final state; the host
 //! must compute the same digests bit for bit.
 
+use lif_core::input::input_stream;
 use lif_core::neuron::{StateBits, Stored};
 use lif_core::{
-    Error, ExtendedConfig, I16F16, LapicqueConfig, LeakyConfig, LifConfig, RngState, Scalar,
-    SynapticConfig,
+    Error, ExtendedConfig, I16F16, LapicqueConfig, LeakyConfig, LifConfig, RngState, Scalar, Shape,
+    Stimulus, SynapticConfig,
 };
 
 use crate::cost::{Clock, measure};
@@ -93,6 +95,53 @@ fn population<S: Scalar, M: Stored<S>, C: Clock>(
         if let Some(s) = pop.neuron(i) {
             s.for_each_word(&mut |w| state.word(w));
         }
+    }
+    Ok(Report {
+        name,
+        neuron_steps: (N * STEPS) as u32,
+        spikes,
+        spike_digest: digest.0,
+        state_digest: state.0,
+        ticks,
+    })
+}
+
+/// Runs one Leaky population for [`STEPS`] steps of input that the firmware generates itself
+/// from a lif-core [`Stimulus`]: a sine every neuron shares, gated per neuron by a Poisson
+/// draw and with Gaussian noise added, from each neuron's input stream under the host's
+/// seeding (`input_stream(seed, i)`).
+fn generated<S: Scalar, C: Clock>(name: &'static str, clock: &C) -> Result<Report, Error> {
+    let model = LeakyConfig::default().build::<S>()?;
+    let stimulus = Stimulus::new(Shape::Sine {
+        amplitude: convert::<S>("amplitude", 0.4)?,
+        offset: convert::<S>("offset", 0.3)?,
+        period: 37.0,
+    })
+    .with_p(convert::<S>("p", 0.7)?)
+    .with_noise(convert::<S>("std", 0.1)?);
+    stimulus.check()?;
+    let mut pop = Population::<S, _, N, W>::new(model, 0x5eed);
+    let mut streams: [RngState; N] = core::array::from_fn(|i| input_stream(0x1a7e, i as u64));
+    let (mut digest, mut spikes, mut ticks) = (Fnv::new(), 0u32, 0u32);
+    for t in 0..STEPS as u64 {
+        let (out, tk) = measure(clock, || {
+            pop.step_stimulus(&stimulus, &mut streams, t).copied()
+        });
+        let out = out?;
+        ticks = ticks.wrapping_add(tk);
+        digest.words(&out);
+        spikes = spikes.saturating_add(out.iter().map(|w| w.count_ones()).sum());
+    }
+    let mut state = Fnv::new();
+    for i in 0..N {
+        if let Some(s) = pop.neuron(i) {
+            s.for_each_word(&mut |w| state.word(w));
+        }
+    }
+    // Where each input stream ended up: its next draw.
+    for s in &streams {
+        let mut next = *s;
+        state.word(u64::from(next.next_u32()));
     }
     Ok(Report {
         name,
@@ -213,6 +262,8 @@ pub fn run_all<C: Clock>(clock: &C, mut out: impl FnMut(&Report)) -> Result<(), 
     both_scalars!("extended_det", det, 0.5, 1.5);
     both_scalars!("extended_stoch", ExtendedConfig::default(), 0.0, 1.0);
     out(&network(clock)?);
+    out(&generated::<f32, _>("leaky_generated/f32", clock)?);
+    out(&generated::<I16F16, _>("leaky_generated/I16F16", clock)?);
     Ok(())
 }
 
@@ -225,7 +276,7 @@ mod tests {
     fn every_scenario_runs_and_fires() {
         let mut reports = Vec::new();
         run_all(&NoClock, |r| reports.push(*r)).unwrap();
-        assert_eq!(reports.len(), 13);
+        assert_eq!(reports.len(), 15);
         for r in &reports {
             println!("{r:?}");
             assert!(r.spikes > 0 && r.spikes < r.neuron_steps, "{r:?}");
