@@ -60,6 +60,12 @@ pub struct Block<'a, S, St: ?Sized> {
     inputs: &'a Inputs<'a, S>,
 }
 
+// The two-pointer rule above, checked where it matters most (a view of slices is itself
+// sized; an unsized view would make `state` a wide pointer, which the loop never uses).
+const _: () = assert!(
+    size_of::<Block<'static, f32, crate::ExtendedSlices<'static, f32>>>() == 2 * size_of::<usize>()
+);
+
 /// Where a [`Block`] starts and its neurons' inputs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Inputs<'a, S> {
