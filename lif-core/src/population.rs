@@ -397,6 +397,16 @@ impl<'a, S: Scalar> Generated<'a, S> {
             level: S::ZERO,
         }
     }
+
+    /// The shared level of the run's step `t`, computed once per step.
+    #[inline]
+    fn level(&mut self, t: usize) -> S {
+        if t != self.level_at {
+            self.level = self.stimulus.level(self.t0.wrapping_add(t as u64));
+            self.level_at = t;
+        }
+        self.level
+    }
 }
 
 impl<S: Scalar> InputSource<S> for Generated<'_, S> {
@@ -413,24 +423,18 @@ impl<S: Scalar> InputSource<S> for Generated<'_, S> {
 
     #[inline]
     unsafe fn get(&mut self, t: usize, i: usize) -> S {
-        if t != self.level_at {
-            self.level = self.stimulus.level(self.t0.wrapping_add(t as u64));
-            self.level_at = t;
-        }
+        let level = self.level(t);
         // SAFETY: i < n == streams.len(), checked.
         let stream = unsafe { self.streams.get_unchecked_mut(i) };
-        self.stimulus.sample(self.level, stream)
+        self.stimulus.sample(level, stream)
     }
 
     #[inline]
     unsafe fn fill(&mut self, t: usize, start: usize, out: &mut [S]) {
-        if t != self.level_at {
-            self.level = self.stimulus.level(self.t0.wrapping_add(t as u64));
-            self.level_at = t;
-        }
+        let level = self.level(t);
         // SAFETY: start + out.len() <= n == streams.len(), by the caller.
         let streams = unsafe { self.streams.get_unchecked_mut(start..start + out.len()) };
-        self.stimulus.sample_into(self.level, streams, out);
+        self.stimulus.sample_into(level, streams, out);
     }
 }
 

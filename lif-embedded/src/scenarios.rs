@@ -68,25 +68,18 @@ fn convert<S: Scalar>(name: &'static str, v: f64) -> Result<S, Error> {
     })
 }
 
-/// Runs one population of `model` for [`STEPS`] steps of inputs uniform in `[lo, hi)`.
-fn population<S: Scalar, M: Stored<S>, C: Clock>(
+/// Steps `pop` [`STEPS`] times through `step`, which returns a step's spikes and the clock
+/// ticks it took, and reports the raster and the population's final state.
+fn report<S: Scalar, M: Stored<S>>(
     name: &'static str,
-    model: M,
-    lo: f64,
-    hi: f64,
-    clock: &C,
+    pop: &mut Population<S, M, N, W>,
+    mut step: impl FnMut(&mut Population<S, M, N, W>, u64) -> (Result<[u32; W], Error>, u32),
 ) -> Result<Report, Error> {
-    let (lo, span) = (convert::<S>("lo", lo)?, convert::<S>("span", hi - lo)?);
-    let mut pop = Population::<S, M, N, W>::new(model, 0x5eed);
-    let mut stream = RngState::for_neuron(0x1a7e, 0);
     let (mut digest, mut spikes, mut ticks) = (Fnv::new(), 0u32, 0u32);
-    for _ in 0..STEPS {
-        let x: [S; N] = core::array::from_fn(|_| lo.add(S::unit(stream.next_u32()).mul(span)));
-        // Materialised before the clock starts: not generated inside the measured step.
-        let x = core::hint::black_box(x);
-        let (out, t) = measure(clock, || pop.step(&x).copied());
+    for t in 0..STEPS as u64 {
+        let (out, tk) = step(pop, t);
         let out = out?;
-        ticks = ticks.wrapping_add(t);
+        ticks = ticks.wrapping_add(tk);
         digest.words(&out);
         spikes = spikes.saturating_add(out.iter().map(|w| w.count_ones()).sum());
     }
@@ -106,6 +99,26 @@ fn population<S: Scalar, M: Stored<S>, C: Clock>(
     })
 }
 
+/// Runs one population of `model` for [`STEPS`] steps of inputs uniform in `[lo, hi)`.
+fn population<S: Scalar, M: Stored<S>, C: Clock>(
+    name: &'static str,
+    model: M,
+    lo: f64,
+    hi: f64,
+    clock: &C,
+) -> Result<Report, Error> {
+    let (lo, span) = (convert::<S>("lo", lo)?, convert::<S>("span", hi - lo)?);
+    let mut pop = Population::<S, M, N, W>::new(model, 0x5eed);
+    let mut stream = RngState::for_neuron(0x1a7e, 0);
+    let step = |pop: &mut Population<S, M, N, W>, _| {
+        let x: [S; N] = core::array::from_fn(|_| lo.add(S::unit(stream.next_u32()).mul(span)));
+        // Materialised before the clock starts: not generated inside the measured step.
+        let x = core::hint::black_box(x);
+        measure(clock, || pop.step(&x).copied())
+    };
+    report(name, &mut pop, step)
+}
+
 /// Runs one Leaky population for [`STEPS`] steps of input that the firmware generates itself
 /// from a lif-core [`Stimulus`]: a sine every neuron shares, gated per neuron by a Poisson
 /// draw and with Gaussian noise added, from each neuron's input stream under the host's
@@ -122,34 +135,21 @@ fn generated<S: Scalar, C: Clock>(name: &'static str, clock: &C) -> Result<Repor
     stimulus.check()?;
     let mut pop = Population::<S, _, N, W>::new(model, 0x5eed);
     let mut streams: [RngState; N] = core::array::from_fn(|i| input_stream(0x1a7e, i as u64));
-    let (mut digest, mut spikes, mut ticks) = (Fnv::new(), 0u32, 0u32);
-    for t in 0..STEPS as u64 {
-        let (out, tk) = measure(clock, || {
+    let step = |pop: &mut Population<S, _, N, W>, t| {
+        measure(clock, || {
             pop.step_stimulus(&stimulus, &mut streams, t).copied()
-        });
-        let out = out?;
-        ticks = ticks.wrapping_add(tk);
-        digest.words(&out);
-        spikes = spikes.saturating_add(out.iter().map(|w| w.count_ones()).sum());
-    }
-    let mut state = Fnv::new();
-    for i in 0..N {
-        if let Some(s) = pop.neuron(i) {
-            s.for_each_word(&mut |w| state.word(w));
-        }
-    }
-    // Where each input stream ended up: its next draw.
+        })
+    };
+    let r = report(name, &mut pop, step)?;
+    // Where each input stream ended up (its next draw) belongs to the final state too.
+    let mut state = Fnv(r.state_digest);
     for s in &streams {
         let mut next = *s;
         state.word(u64::from(next.next_u32()));
     }
     Ok(Report {
-        name,
-        neuron_steps: (N * STEPS) as u32,
-        spikes,
-        spike_digest: digest.0,
         state_digest: state.0,
-        ticks,
+        ..r
     })
 }
 

@@ -260,7 +260,7 @@ pub fn simulate_request<S>(
         }
         // Errors of one scalar (a value that does not fit I16F16) are that scalar's, and the
         // other still runs.
-        match simulate::dispatch(cfg, false) {
+        match simulate::dispatch(cfg) {
             Ok((r, th)) => {
                 threshold = Some(th);
                 runs.insert(scalar.into(), run_json(&r));

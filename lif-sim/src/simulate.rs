@@ -283,7 +283,7 @@ where
 
 /// [`run`] for the dashboard: every spike kept in memory, no progress bar; also returns the
 /// threshold to draw.
-pub fn dispatch(cfg: &Config, _progress: bool) -> Result<(Results, (f64, &'static str)), String> {
+pub fn dispatch(cfg: &Config) -> Result<(Results, (f64, &'static str)), String> {
     let keep = Keep {
         progress: false,
         spike_neurons: cfg.neurons,
