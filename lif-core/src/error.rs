@@ -34,6 +34,49 @@ pub enum ParamProblem {
     },
 }
 
+/// What is wrong with a network's projection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ProjectionProblem {
+    /// The sparse offsets do not describe the synapses: not one more than the sources, not
+    /// starting at 0, decreasing, or not ending at the synapse count.
+    Offsets,
+    /// A synapse's target lies outside the target population.
+    Target {
+        /// The synapse (its position in the projection's arrays).
+        synapse: usize,
+        /// The target it names.
+        target: u32,
+        /// The target population's size.
+        targets: usize,
+    },
+    /// A delay is longer than the target's buffer holds (or a per-synapse delay is 0).
+    Delay {
+        /// The delay in steps.
+        delay: u32,
+        /// The longest delay the buffer holds.
+        max: usize,
+    },
+    /// A delay of 0 from a source that is not stepped before its target: the spikes it
+    /// would carry do not exist yet in that step.
+    ZeroDelayBackward,
+    /// The synapse channel does not exist on the target.
+    Channel {
+        /// The channel named.
+        channel: usize,
+        /// Channels the target has.
+        channels: usize,
+    },
+    /// The source or target population does not exist.
+    Population {
+        /// The population named.
+        population: usize,
+        /// Populations in the network.
+        populations: usize,
+    },
+}
+
 /// An error of lif-core.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -56,6 +99,13 @@ pub enum Error {
         expected: usize,
         /// The length given.
         actual: usize,
+    },
+    /// A projection of a network is inconsistent with its populations or itself.
+    Projection {
+        /// The projection's position in the network.
+        index: usize,
+        /// What is wrong.
+        problem: ProjectionProblem,
     },
     /// A float input holds NaN or an infinity; nothing was stepped.
     NonFinite {
@@ -82,6 +132,46 @@ impl fmt::Display for ParamProblem {
     }
 }
 
+impl fmt::Display for ProjectionProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProjectionProblem::Offsets => f.write_str(
+                "has sparse offsets that do not describe its synapses (one per source plus \
+                 one, from 0, never decreasing, ending at the synapse count)",
+            ),
+            ProjectionProblem::Target {
+                synapse,
+                target,
+                targets,
+            } => write!(
+                f,
+                "has synapse {synapse} onto target {target}, outside the target population \
+                 of {targets}"
+            ),
+            ProjectionProblem::Delay { delay, max } => write!(
+                f,
+                "has a delay of {delay} steps; its buffer holds delays 1 to {max} (or a \
+                 uniform 0)"
+            ),
+            ProjectionProblem::ZeroDelayBackward => f.write_str(
+                "has delay 0 but its source is not stepped before its target (recurrent \
+                 projections need a delay of at least 1 step)",
+            ),
+            ProjectionProblem::Channel { channel, channels } => write!(
+                f,
+                "feeds channel {channel}, but the target has {channels} channels"
+            ),
+            ProjectionProblem::Population {
+                population,
+                populations,
+            } => write!(
+                f,
+                "names population {population}, but the network has {populations}"
+            ),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -102,6 +192,7 @@ impl fmt::Display for Error {
                     "buffer `{buffer}` has length {actual}, expected {expected}"
                 )
             }
+            Error::Projection { index, problem } => write!(f, "projection {index} {problem}"),
             Error::NonFinite { buffer, index } => {
                 write!(
                     f,

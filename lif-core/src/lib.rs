@@ -8,6 +8,8 @@
 //! - [`population`]: the one loop that steps many neurons ([`population::run`]), with shared
 //!   ([`Shared`]) or per-neuron ([`PerNeuron`]) parameters and packed spikes.
 //! - [`input`]: generated inputs ([`Stimulus`]) that every backend computes itself.
+//! - [`network`]: populations joined by [`projection`]s into [`synapse`] channels, and the
+//!   one order of a network's step; [`connect`]: seeded random connectivity.
 //! - [`scalar`]: the number types and their rounding and overflow rules.
 //!
 //! # A population
@@ -66,18 +68,22 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod connect;
 pub mod error;
 pub mod input;
 mod lut;
 pub mod models;
+pub mod network;
 pub mod neuron;
 mod param;
 pub mod population;
+pub mod projection;
 pub mod rng;
 pub mod scalar;
 pub mod surrogate;
+pub mod synapse;
 
-pub use error::{Error, ParamProblem};
+pub use error::{Error, ParamProblem, ProjectionProblem};
 pub use input::{Shape, Stimulus};
 pub use models::extended::{
     Extended, ExtendedArrays, ExtendedConfig, ExtendedMode, ExtendedSlices, ExtendedState,

@@ -21,6 +21,10 @@ pub trait Neuron<S: Scalar>: Clone {
     /// The membrane potential in `state` (what recorders record).
     fn membrane(state: &Self::State) -> S;
 
+    /// Sets the membrane potential in `state` (a network's initial condition, such as CUBA's
+    /// membranes drawn uniformly between reset and threshold).
+    fn set_membrane(state: &mut Self::State, v: S);
+
     /// The firing threshold that applies to `state` (it moves with the extended model's
     /// adaptive threshold; it is a parameter for the others).
     fn threshold(&self, state: &Self::State) -> S;

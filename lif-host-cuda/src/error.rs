@@ -26,6 +26,21 @@ pub enum SimError {
         /// Scalar name.
         scalar: &'static str,
     },
+    /// A part of a network is wrong: `part` names it (a population, a projection with its
+    /// source and target), `source` says what is wrong.
+    #[error("{part}: {source}")]
+    Network {
+        /// The part, e.g. "projection 2 (exc -> inh)".
+        part: String,
+        /// What is wrong with it.
+        source: lif_core::Error,
+    },
+    /// No population of the network has this name.
+    #[error("unknown population `{0}`")]
+    UnknownPopulation(String),
+    /// Two populations of a network have this name.
+    #[error("two populations are named `{0}`")]
+    DuplicatePopulation(String),
     /// An input or option does not match the simulator's shape.
     #[error("{what}: expected {expected}, got {actual}")]
     Shape {

@@ -40,6 +40,7 @@ mod cpu;
 mod cuda;
 mod engine;
 mod error;
+pub mod network;
 
 /// The PTX of every kernel (lif-kernels built for nvptx64), as embedded in this crate.
 #[cfg(feature = "cuda")]

@@ -528,6 +528,11 @@ impl<S: Scalar> Neuron<S> for Extended<S> {
     }
 
     #[inline]
+    fn set_membrane(state: &mut Self::State, v: S) {
+        state.v = v;
+    }
+
+    #[inline]
     fn threshold(&self, state: &Self::State) -> S {
         state.v_th
     }

@@ -204,6 +204,11 @@ impl<S: Scalar> Neuron<S> for Lif<S> {
     }
 
     #[inline]
+    fn set_membrane(state: &mut Self::State, v: S) {
+        state.v = v;
+    }
+
+    #[inline]
     fn threshold(&self, _state: &Self::State) -> S {
         self.v_th
     }

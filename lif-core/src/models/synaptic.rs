@@ -115,6 +115,11 @@ impl<S: Scalar> Neuron<S> for Synaptic<S> {
     }
 
     #[inline]
+    fn set_membrane(state: &mut Self::State, v: S) {
+        state.mem = v;
+    }
+
+    #[inline]
     fn threshold(&self, _state: &Self::State) -> S {
         self.threshold
     }

@@ -1,0 +1,304 @@
+//! Projections: synapses from one population's spikes to another's synapse channel, written
+//! once and called by every backend.
+//!
+//! A projection is pushed event by event: each spiking source adds its synapses' weights
+//! into the target's delay buffer ([`crate::synapse::Synapses`]), at the slot of the step
+//! the spike arrives in. The order of additions is fixed: sources in index order, and a
+//! source's synapses in the order they are stored. A backend that splits the targets
+//! among threads (each adding only into its own range) or that pulls per target in the
+//! same order adds the same numbers in the same order, so f32 sums are the same bits on any
+//! number of threads and on every device; fixed-point sums saturate at each addition.
+//!
+//! Delays are whole steps. A delay of 0 carries the spikes of the current step (the source
+//! is stepped earlier in the step than the target: a feed-forward layer as in snnTorch); a
+//! delay `d >= 1` carries the spikes of step `t - 1`, delivered at step `t` and arriving at
+//! step `t - 1 + d`. Brian2's synapses without a delay (`on_pre` applied after the step's
+//! update) are delay 1.
+
+use core::ops::Range;
+
+use crate::error::{Error, ProjectionProblem};
+use crate::scalar::Scalar;
+use crate::synapse::Synapses;
+
+/// The weights of a sparse projection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Weights<'a, S> {
+    /// One weight for every synapse (CUBA's `we` and `wi`): no memory per synapse.
+    Uniform(S),
+    /// One weight per synapse, in the order of the synapses.
+    PerSynapse(&'a [S]),
+}
+
+/// The delays of a projection, in steps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Delays<'a> {
+    /// One delay for every synapse; 0 delivers the current step's spikes.
+    Uniform(u16),
+    /// One delay per synapse (each at least 1), in the order of the synapses.
+    PerSynapse(&'a [u8]),
+}
+
+/// Which sources reach which targets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Connectivity<'a, S> {
+    /// Every source onto every target: the weight from source `i` to target `j` is
+    /// `weights[i * targets + j]` (a dense layer; synapse `i * targets + j`).
+    Dense {
+        /// `sources * targets` weights, row-major by source.
+        weights: &'a [S],
+    },
+    /// Compressed rows by source: source `i`'s synapses are positions
+    /// `offsets[i]..offsets[i + 1]` of `targets` (and of the weights and delays when those
+    /// are per synapse).
+    Sparse {
+        /// `sources + 1` offsets, from 0, never decreasing, ending at `targets.len()`.
+        offsets: &'a [u32],
+        /// The target of each synapse.
+        targets: &'a [u32],
+        /// The weights.
+        weights: Weights<'a, S>,
+    },
+}
+
+/// Synapses from population `source` onto channel `channel` of population `target`.
+///
+/// ```
+/// use lif_core::projection::{Connectivity, Delays, Projection, Weights};
+/// use lif_core::synapse::{Channel, ChannelConfig, Synapses};
+///
+/// // Source 0 onto targets 1 and 2, source 1 onto target 0; one weight 0.5, delay 1.
+/// let offsets = [0, 2, 3];
+/// let targets = [1, 2, 0];
+/// let p = Projection {
+///     source: 0,
+///     target: 1,
+///     channel: 0,
+///     delays: Delays::Uniform(1),
+///     connectivity: Connectivity::Sparse {
+///         offsets: &offsets,
+///         targets: &targets,
+///         weights: Weights::Uniform(0.5f32),
+///     },
+/// };
+/// p.check(0, 2, 3, 1, 1)?;
+/// let channels = [ChannelConfig::instantaneous().build::<f32>(0.1)?];
+/// let (mut ring, mut g) = ([0.0f32; 3], [0.0f32; 3]);
+/// let mut syn = Synapses::new(&channels, 1, 0, &mut ring, &mut g)?;
+/// p.deliver(&[0b01], 0, &mut syn); // source 0 spiked at step 0
+/// let mut input = [0.0f32; 3];
+/// syn.collect(1, None, &mut input); // arrives at step 1
+/// assert_eq!(input, [0.0, 0.5, 0.5]);
+/// # Ok::<(), lif_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Projection<'a, S> {
+    /// The source population's index in the network.
+    pub source: usize,
+    /// The target population's index in the network.
+    pub target: usize,
+    /// The target's synapse channel the weights add into.
+    pub channel: usize,
+    /// The delays.
+    pub delays: Delays<'a>,
+    /// The synapses.
+    pub connectivity: Connectivity<'a, S>,
+}
+
+impl<S: Scalar> Projection<'_, S> {
+    /// Whether the projection carries the spikes of the step before (every delay is at
+    /// least 1) rather than those of the current step (delay 0).
+    #[inline]
+    pub fn reads_previous_step(&self) -> bool {
+        !matches!(self.delays, Delays::Uniform(0))
+    }
+
+    /// The longest delay, in steps.
+    pub fn max_delay(&self) -> usize {
+        match self.delays {
+            Delays::Uniform(d) => usize::from(d),
+            Delays::PerSynapse(d) => d.iter().copied().max().map_or(0, usize::from),
+        }
+    }
+
+    /// The number of synapses.
+    pub fn synapses(&self, sources: usize, targets: usize) -> usize {
+        match self.connectivity {
+            Connectivity::Dense { .. } => sources.saturating_mul(targets),
+            Connectivity::Sparse { targets: t, .. } => t.len(),
+        }
+    }
+
+    /// Checks the projection against its network (projection `index`, reporting as such):
+    /// `sources` and `targets` neurons, `channels` channels and a buffer of `slots` steps on
+    /// the target. After this, [`Projection::deliver`] never reads outside the projection's
+    /// arrays and never adds outside the buffer.
+    pub fn check(
+        &self,
+        index: usize,
+        sources: usize,
+        targets: usize,
+        channels: usize,
+        slots: usize,
+    ) -> Result<(), Error> {
+        let fail = |problem| Err(Error::Projection { index, problem });
+        if self.channel >= channels {
+            return fail(ProjectionProblem::Channel {
+                channel: self.channel,
+                channels,
+            });
+        }
+        let synapses = match self.connectivity {
+            Connectivity::Dense { weights } => {
+                let want = sources.saturating_mul(targets);
+                if weights.len() != want {
+                    return Err(Error::Length {
+                        buffer: "dense weights",
+                        expected: want,
+                        actual: weights.len(),
+                    });
+                }
+                want
+            }
+            Connectivity::Sparse {
+                offsets,
+                targets: t,
+                weights,
+            } => {
+                let ok = offsets.len() == sources + 1
+                    && offsets.first() == Some(&0)
+                    && offsets.windows(2).all(|w| w[0] <= w[1])
+                    && offsets.last().map(|&l| l as usize) == Some(t.len());
+                if !ok {
+                    return fail(ProjectionProblem::Offsets);
+                }
+                if let Some((synapse, &target)) =
+                    t.iter().enumerate().find(|&(_, &j)| j as usize >= targets)
+                {
+                    return fail(ProjectionProblem::Target {
+                        synapse,
+                        target,
+                        targets,
+                    });
+                }
+                if let Weights::PerSynapse(w) = weights
+                    && w.len() != t.len()
+                {
+                    return Err(Error::Length {
+                        buffer: "synapse weights",
+                        expected: t.len(),
+                        actual: w.len(),
+                    });
+                }
+                t.len()
+            }
+        };
+        let max = slots;
+        match self.delays {
+            Delays::Uniform(d) if usize::from(d) > max => fail(ProjectionProblem::Delay {
+                delay: u32::from(d),
+                max,
+            }),
+            Delays::PerSynapse(d) if d.len() != synapses => Err(Error::Length {
+                buffer: "synapse delays",
+                expected: synapses,
+                actual: d.len(),
+            }),
+            Delays::PerSynapse(d) => match d.iter().find(|&&d| d == 0 || usize::from(d) > max) {
+                Some(&delay) => fail(ProjectionProblem::Delay {
+                    delay: u32::from(delay),
+                    max,
+                }),
+                None => Ok(()),
+            },
+            Delays::Uniform(_) => Ok(()),
+        }
+    }
+
+    /// Delivers the spikes `spikes` (the source's packed spike words) emitted at step
+    /// `emitted` into `syn`, the buffer of the target's neurons `syn.range()`: each spiking
+    /// source, in index order, adds the weight of each of its synapses onto a target in the
+    /// range at the slot of the step it arrives in (`emitted + delay`, or `emitted` for
+    /// delay 0). Synapses onto targets outside the range are skipped, so threads that own
+    /// disjoint ranges deliver the whole projection between them, each in the same order.
+    ///
+    /// Call it after [`Projection::check`] accepted the projection for `syn`'s population:
+    /// it assumes what that checks, and skips what would fall outside its arrays.
+    #[inline]
+    pub fn deliver(&self, spikes: &[u32], emitted: u64, syn: &mut Synapses<'_, S>) {
+        let range = syn.range();
+        let channel = self.channel;
+        match self.connectivity {
+            Connectivity::Dense { weights } => {
+                let n = syn.population_len();
+                for_each_spike(spikes, |i| {
+                    let Some(row) = weights.get(i * n..(i + 1) * n) else {
+                        return;
+                    };
+                    for j in range.clone() {
+                        let k = i * n + j;
+                        if let Some(&w) = row.get(j) {
+                            syn.add(j, arrival(emitted, self.delays, k), channel, w);
+                        }
+                    }
+                });
+            }
+            Connectivity::Sparse {
+                offsets,
+                targets,
+                weights,
+            } => {
+                for_each_spike(spikes, |i| {
+                    let (Some(&a), Some(&b)) = (offsets.get(i), offsets.get(i + 1)) else {
+                        return;
+                    };
+                    let (a, b) = (a as usize, b as usize);
+                    let Some(ts) = targets.get(a..b) else { return };
+                    for (k, &j) in (a..b).zip(ts) {
+                        let j = j as usize;
+                        if !contains(&range, j) {
+                            continue;
+                        }
+                        let w = match weights {
+                            Weights::Uniform(w) => w,
+                            Weights::PerSynapse(ws) => match ws.get(k) {
+                                Some(&w) => w,
+                                None => continue,
+                            },
+                        };
+                        syn.add(j, arrival(emitted, self.delays, k), channel, w);
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// `range.contains(&j)`, without a reference in the hot loop.
+#[inline(always)]
+fn contains(range: &Range<usize>, j: usize) -> bool {
+    j >= range.start && j < range.end
+}
+
+/// The step at which synapse `k`'s spike, emitted at `emitted`, arrives.
+#[inline(always)]
+fn arrival(emitted: u64, delays: Delays<'_>, k: usize) -> u64 {
+    let d = match delays {
+        Delays::Uniform(d) => u64::from(d),
+        Delays::PerSynapse(ds) => ds.get(k).copied().map_or(1, u64::from),
+    };
+    emitted.wrapping_add(d)
+}
+
+/// Calls `f(i)` for each set bit `i` of the packed words `spikes`, in increasing order.
+#[inline]
+pub fn for_each_spike(spikes: &[u32], mut f: impl FnMut(usize)) {
+    for (w, &word) in spikes.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let b = bits.trailing_zeros() as usize;
+            f(w * 32 + b);
+            bits &= bits - 1;
+        }
+    }
+}

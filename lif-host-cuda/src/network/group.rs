@@ -1,0 +1,170 @@
+//! One population of a network on the CPU: its neurons, synapse channels, delay buffers and
+//! input, stepped in ranges of whole spike words that threads own.
+
+use lif_core::network::prepare;
+use lif_core::population::{self, PerNeuron, Rows, Shared};
+use lif_core::projection::Projection;
+use lif_core::synapse::{Channel, Synapses};
+use lif_core::{AosSlices, Error, Neuron, RngState, Scalar, Stimulus};
+use rayon::prelude::*;
+
+/// Where a population's parameters come from.
+#[derive(Debug, Clone)]
+pub enum Params<M> {
+    /// One set for every neuron.
+    Shared(M),
+    /// One set per neuron.
+    PerNeuron(Vec<M>),
+}
+
+/// What a network needs of a population, whatever its model.
+pub(crate) trait Group<S: Scalar>: Send + Sync {
+    fn len(&self) -> usize;
+    /// Steps 1 and 2 of lif-core's network order (deliver, collect) for step `t`, in
+    /// ranges of `chunk` neurons (all at once when `chunk >= len`).
+    fn prepare(&mut self, t: u64, incoming: &[(Projection<'_, S>, &[u32])], chunk: usize);
+    /// Step 3: the neurons with the prepared input; spikes into `out` (packed words).
+    fn step(&mut self, out: &mut [u32], chunk: usize) -> Result<(), Error>;
+    /// Grows the delay buffer to `slots` steps (before the first step only).
+    fn resize_slots(&mut self, slots: usize);
+    /// Membrane of neuron `i`.
+    fn membrane(&self, i: usize) -> Option<S>;
+    /// Bytes of state per neuron (model state, channels, buffers, input, stream).
+    fn bytes_per_neuron(&self) -> usize;
+}
+
+/// One range's buffers in `prepare`: (index, ((input, delay buffer), (channels, streams))).
+type PrepareChunk<'a, S> = (
+    usize,
+    ((&'a mut [S], &'a mut [S]), (&'a mut [S], &'a mut [RngState])),
+);
+
+/// One range's buffers in `step`: (index, ((state, input), spike words)).
+type StepChunk<'a, S, T> = (usize, ((&'a mut [T], &'a [S]), &'a mut [u32]));
+
+/// A population of model `M`.
+pub(crate) struct Pop<S: Scalar, M: Neuron<S>> {
+    pub params: Params<M>,
+    pub state: Vec<M::State>,
+    pub channels: Vec<Channel<S>>,
+    pub slots: usize,
+    pub ring: Vec<S>,
+    pub g: Vec<S>,
+    pub bias: Option<Vec<S>>,
+    pub stimulus: Option<Stimulus<S>>,
+    pub streams: Vec<RngState>,
+    pub input: Vec<S>,
+}
+
+impl<S, M> Group<S> for Pop<S, M>
+where
+    S: Scalar + Send + Sync,
+    M: Neuron<S> + Send + Sync,
+    M::State: Send + Sync,
+{
+    fn len(&self) -> usize {
+        self.state.len()
+    }
+
+    fn prepare(&mut self, t: u64, incoming: &[(Projection<'_, S>, &[u32])], chunk: usize) {
+        let n = self.state.len();
+        let c = self.channels.len();
+        let (channels, slots) = (&self.channels, self.slots);
+        let stimulus = self.stimulus;
+        let bias = self.bias.as_deref();
+        let chunk = chunk.max(1);
+        let work = |(k, ((input, ring), (g, streams))): PrepareChunk<'_, S>| {
+            let start = k * chunk;
+            match stimulus {
+                Some(s) => s.sample_into(s.level(t), streams, input),
+                None => input.fill(S::ZERO),
+            }
+            let range = start..start + input.len();
+            let b = bias.and_then(|b| b.get(range.clone()));
+            if let Ok(mut syn) = Synapses::part(channels, slots, n, range, ring, g) {
+                prepare(t, incoming.iter().map(|(p, s)| (p, *s)), &mut syn, b, input);
+            }
+        };
+        // Streams exist only with a stimulus; without one, empty chunks pair with each range.
+        let mut none: Vec<RngState> = Vec::new();
+        let streams: &mut [RngState] = if self.streams.len() == n {
+            &mut self.streams
+        } else {
+            &mut none
+        };
+        if chunk >= n {
+            work((
+                0,
+                ((&mut self.input, &mut self.ring), (&mut self.g, streams)),
+            ));
+            return;
+        }
+        let stream_chunk = if streams.is_empty() { 0 } else { chunk };
+        let mut stream_parts: Vec<&mut [RngState]> = if stream_chunk == 0 {
+            (0..n.div_ceil(chunk)).map(|_| Default::default()).collect()
+        } else {
+            streams.chunks_mut(chunk).collect()
+        };
+        self.input
+            .par_chunks_mut(chunk)
+            .zip(self.ring.par_chunks_mut(chunk * slots * c))
+            .zip(
+                self.g
+                    .par_chunks_mut(chunk * c)
+                    .zip(stream_parts.par_iter_mut().map(|s| &mut **s)),
+            )
+            .enumerate()
+            .for_each(work);
+    }
+
+    fn step(&mut self, out: &mut [u32], chunk: usize) -> Result<(), Error> {
+        let n = self.state.len();
+        let words = chunk.div_ceil(population::BLOCK);
+        let run = |(k, ((state, input), out)): StepChunk<'_, S, M::State>| {
+            let len = input.len();
+            let mut rows = Rows {
+                data: input,
+                stride: len,
+                offset: 0,
+            };
+            let mut view = AosSlices(state);
+            match &self.params {
+                Params::Shared(m) => population::run_from(&Shared(m), &mut view, &mut rows, 1, out),
+                Params::PerNeuron(ms) => {
+                    let ms = &ms[k * chunk..k * chunk + len];
+                    population::run_from(&PerNeuron(ms), &mut view, &mut rows, 1, out)
+                }
+            }
+        };
+        if chunk >= n {
+            return run((0, ((&mut self.state, &self.input), out)));
+        }
+        self.state
+            .par_chunks_mut(chunk)
+            .zip(self.input.par_chunks(chunk))
+            .zip(out.par_chunks_mut(words))
+            .enumerate()
+            .try_for_each(run)
+    }
+
+    fn resize_slots(&mut self, slots: usize) {
+        self.slots = slots;
+        self.ring = vec![S::ZERO; self.state.len() * self.channels.len() * slots];
+    }
+
+    fn membrane(&self, i: usize) -> Option<S> {
+        self.state.get(i).map(M::membrane)
+    }
+
+    fn bytes_per_neuron(&self) -> usize {
+        let n = self.state.len().max(1);
+        size_of::<M::State>()
+            + (self.ring.len() + self.g.len() + self.input.len()) * size_of::<S>() / n
+            + self.bias.as_ref().map_or(0, |_| size_of::<S>())
+            + self.streams.len() * size_of::<RngState>() / n
+            + match &self.params {
+                Params::Shared(_) => 0,
+                Params::PerNeuron(_) => size_of::<M>(),
+            }
+    }
+}
