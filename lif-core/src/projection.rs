@@ -84,7 +84,7 @@ pub enum Connectivity<'a, S> {
 /// p.check(0, 2, 3, 1, 1)?;
 /// let channels = [ChannelConfig::instantaneous().build::<f32>(0.1)?];
 /// let (mut ring, mut g) = ([0.0f32; 3], [0.0f32; 3]);
-/// let mut syn = Synapses::new(&channels, 1, 0, &mut ring, &mut g)?;
+/// let mut syn = Synapses::new(&channels, 1, 3, &mut ring, &mut g)?; // 1 slot, 3 neurons
 /// p.deliver(&[0b01], 0, &mut syn); // source 0 spiked at step 0
 /// let mut input = [0.0f32; 3];
 /// syn.collect(1, None, &mut input); // arrives at step 1
