@@ -386,7 +386,7 @@ impl Config {
 
 /// Deserializes `value`; an error names the field it is about (`steps`, `input.period`,
 /// `params.beta`), under `prefix`.
-fn from_value<T: serde::de::DeserializeOwned>(
+pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
     prefix: &str,
     value: toml::Value,
 ) -> Result<T, ConfigError> {

@@ -36,7 +36,10 @@ pub(crate) trait Group<S: Scalar>: Send + Sync {
 /// One range's buffers in `prepare`: (index, ((input, delay buffer), (channels, streams))).
 type PrepareChunk<'a, S> = (
     usize,
-    ((&'a mut [S], &'a mut [S]), (&'a mut [S], &'a mut [RngState])),
+    (
+        (&'a mut [S], &'a mut [S]),
+        (&'a mut [S], &'a mut [RngState]),
+    ),
 );
 
 /// One range's buffers in `step`: (index, ((state, input), spike words)).
