@@ -228,6 +228,8 @@ impl<S: Scalar> Projection<'_, S> {
     pub fn deliver(&self, spikes: &[u32], emitted: u64, syn: &mut Synapses<'_, S>) {
         let range = syn.range();
         let channel = self.channel;
+        // The slot of a uniform delay, computed once.
+        let slot = (arrival(emitted, self.delays, 0) % syn.slots() as u64) as usize;
         match self.connectivity {
             Connectivity::Dense { weights } => {
                 let n = syn.population_len();
@@ -266,7 +268,12 @@ impl<S: Scalar> Projection<'_, S> {
                                 None => continue,
                             },
                         };
-                        syn.add(j, arrival(emitted, self.delays, k), channel, w);
+                        match self.delays {
+                            Delays::Uniform(_) => syn.add_at_slot(j, slot, channel, w),
+                            Delays::PerSynapse(_) => {
+                                syn.add(j, arrival(emitted, self.delays, k), channel, w)
+                            }
+                        }
                     }
                 });
             }

@@ -16,8 +16,9 @@
 //! `tau_m dv/dt = -(v - v_rest) + R g`, `tau_c dg/dt = -g` over each step (Brian2's
 //! `method='exact'` for CUBA).
 //!
-//! Layout: neuron-major, so that a range of neurons owns one contiguous stretch of each
-//! buffer: `g[j * channels + c]`, `ring[(j * slots + slot) * channels + c]`.
+//! Layout of a view of `len` neurons (neuron `k` of the view): `g[c * len + k]`,
+//! `ring[(slot * channels + c) * len + k]`, so that each channel's loop runs over contiguous
+//! arrays. A backend that splits a population into ranges keeps one such block per range.
 
 use core::ops::Range;
 
@@ -174,7 +175,7 @@ impl<'a, S: Scalar> Synapses<'a, S> {
     }
 
     /// The synapses of neurons `range` of a population of `n`: `g` and `ring` hold that
-    /// range's stretch of the population's buffers.
+    /// range's own buffers (laid out for `range.len()` neurons).
     pub fn part(
         channels: &'a [Channel<S>],
         slots: usize,
@@ -250,7 +251,7 @@ impl<'a, S: Scalar> Synapses<'a, S> {
         self.channels
     }
 
-    /// The channel values of the view's neurons, `g[j * channels + c]`.
+    /// The channel values of the view's neurons, `g[c * len + k]`.
     pub fn values(&self) -> &[S] {
         self.g
     }
@@ -259,10 +260,18 @@ impl<'a, S: Scalar> Synapses<'a, S> {
     /// range) for step `arrival`, saturating; an index outside the view is ignored.
     #[inline(always)]
     pub fn add(&mut self, j: usize, arrival: u64, channel: usize, w: S) {
-        let c = self.channels.len();
         let slot = (arrival % self.slots as u64) as usize;
-        let at = ((j.wrapping_sub(self.first)) * self.slots + slot) * c + channel;
-        if let Some(x) = self.ring.get_mut(at) {
+        self.add_at_slot(j, slot, channel, w);
+    }
+
+    /// [`Synapses::add`] with the slot already computed (`arrival mod slots`).
+    #[inline(always)]
+    pub fn add_at_slot(&mut self, j: usize, slot: usize, channel: usize, w: S) {
+        let c = self.channels.len();
+        let at = (slot * c + channel) * self.len + j.wrapping_sub(self.first);
+        if j.wrapping_sub(self.first) < self.len
+            && let Some(x) = self.ring.get_mut(at)
+        {
             *x = x.add(w);
         }
     }
@@ -273,34 +282,56 @@ impl<'a, S: Scalar> Synapses<'a, S> {
     /// external input, or zeros), in the order of the module docs.
     #[inline]
     pub fn collect(&mut self, t: u64, bias: Option<&[S]>, input: &mut [S]) {
+        let len = self.len;
         let c = self.channels.len();
-        let slots = self.slots;
-        let slot = (t % slots as u64) as usize;
-        let per_neuron = slots * c;
-        let rings = self.ring.chunks_exact_mut(per_neuron.max(1));
-        let gs = self.g.chunks_exact_mut(c.max(1));
-        for (k, ((x, ring), g)) in input.iter_mut().zip(rings).zip(gs).enumerate() {
-            let mut acc = *x;
-            if let Some(b) = bias.and_then(|b| b.get(k)) {
-                acc = acc.add(*b);
+        let slot = (t % self.slots as u64) as usize;
+        let input = match input.get_mut(..len) {
+            Some(x) => x,
+            None => return,
+        };
+        if let Some(b) = bias.and_then(|b| b.get(..len)) {
+            for (x, &b) in input.iter_mut().zip(b) {
+                *x = x.add(b);
             }
-            let Some(arrived) = ring.get_mut(slot * c..(slot + 1) * c) else {
-                continue;
-            };
-            for ((ch, gc), a) in self.channels.iter().zip(g.iter_mut()).zip(arrived) {
-                let v = match ch.decay {
-                    Some(d) => gc.scale(d).add(*a),
-                    None => *a,
-                };
-                *a = S::ZERO;
-                *gc = v;
-                acc = acc.add(match ch.gain {
-                    Some(gain) => v.mul(gain),
-                    None => v,
-                });
-            }
-            *x = acc;
         }
+        let Some(arrived) = self.ring.get_mut(slot * c * len..(slot + 1) * c * len) else {
+            return;
+        };
+        // Channel by channel over the neurons: each neuron still adds its channels in
+        // order, and each loop runs over contiguous arrays (it vectorises).
+        for ((ch, g), a) in self
+            .channels
+            .iter()
+            .zip(self.g.chunks_exact_mut(len.max(1)))
+            .zip(arrived.chunks_exact_mut(len.max(1)))
+        {
+            match (ch.decay, ch.gain) {
+                (Some(d), Some(k)) => {
+                    channel_loop(input, g, a, |g, a| g.scale(d).add(a), |v| v.mul(k))
+                }
+                (Some(d), None) => channel_loop(input, g, a, |g, a| g.scale(d).add(a), |v| v),
+                (None, Some(k)) => channel_loop(input, g, a, |_, a| a, |v| v.mul(k)),
+                (None, None) => channel_loop(input, g, a, |_, a| a, |v| v),
+            }
+        }
+    }
+}
+
+/// One channel's update over a view's neurons: `g = update(g, arrived)`, the arrivals
+/// cleared, `input += contribution(g)`.
+#[inline(always)]
+fn channel_loop<S: Scalar>(
+    input: &mut [S],
+    g: &mut [S],
+    arrived: &mut [S],
+    update: impl Fn(S, S) -> S,
+    contribution: impl Fn(S) -> S,
+) {
+    for ((x, g), a) in input.iter_mut().zip(g.iter_mut()).zip(arrived.iter_mut()) {
+        let v = update(*g, *a);
+        *a = S::ZERO;
+        *g = v;
+        *x = x.add(contribution(v));
     }
 }
 

@@ -280,6 +280,7 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
             stimulus: spec.stimulus,
             streams,
             input: vec![S::ZERO; n],
+            layout: n.max(1),
         }));
         self.names.push(spec.name);
         self.channel_counts.push(c);

@@ -444,11 +444,31 @@ fn run_on<S: Scalar + Send + Sync + 'static>(
     })
 }
 
+/// The first half of the run on 1 thread, the second on 3 (the population is split anew).
+fn run_mixed<S: Scalar + Send + Sync + 'static>(spec: &NetSpec) -> Events {
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    let mut net = build::<S>(spec).unwrap();
+    net.set_parallel_min(1);
+    let mut rec = Recording::default();
+    let half = spec.steps / 2;
+    pool(1).install(|| net.run(half, &mut rec)).unwrap();
+    pool(3)
+        .install(|| net.run(spec.steps - half, &mut rec))
+        .unwrap();
+    rec.events
+}
+
 fn same_everywhere<S: Scalar + Send + Sync + 'static>(spec: &NetSpec) {
     let (e1, m1, net) = run_on::<S>(spec, 1);
     let (e2, m2, _) = run_on::<S>(spec, 2);
     assert_eq!(e1, e2, "1 vs 2 threads: spikes");
     assert_eq!(m1, m2, "1 vs 2 threads: membranes");
+    assert_eq!(e1, run_mixed::<S>(spec), "1 then 3 threads: spikes");
     let (er, mr) = reference::<S>(spec, &build::<S>(spec).unwrap());
     let _ = net;
     assert_eq!(e1, er, "backend vs reference: spikes");

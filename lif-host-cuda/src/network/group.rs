@@ -57,6 +57,49 @@ pub(crate) struct Pop<S: Scalar, M: Neuron<S>> {
     pub stimulus: Option<Stimulus<S>>,
     pub streams: Vec<RngState>,
     pub input: Vec<S>,
+    /// The range length the channel values and delay buffer are laid out for (one block of
+    /// lif-core's layout per range; see `relayout`).
+    pub layout: usize,
+}
+
+/// Where neuron `j`'s value of channel `c`, slot `slot` lies when a population of `n` is
+/// laid out in ranges of `chunk` (lif-core's layout within each range); `slots = 1` for
+/// the channel values.
+fn at(j: usize, slot: usize, c: usize, chunk: usize, n: usize, slots: usize, cs: usize) -> usize {
+    let b = j / chunk;
+    let len = chunk.min(n - b * chunk);
+    b * chunk * slots * cs + (slot * cs + c) * len + j % chunk
+}
+
+impl<S: Scalar, M: Neuron<S>> Pop<S, M> {
+    /// Lays the channel values and delay buffer out for ranges of `chunk` neurons (a run on
+    /// another number of threads splits the population differently); values do not change.
+    fn relayout(&mut self, chunk: usize) {
+        let (n, cs, slots, old) = (
+            self.state.len(),
+            self.channels.len(),
+            self.slots,
+            self.layout,
+        );
+        if chunk == old || n == 0 {
+            self.layout = chunk;
+            return;
+        }
+        let mut ring = vec![S::ZERO; self.ring.len()];
+        let mut g = vec![S::ZERO; self.g.len()];
+        for j in 0..n {
+            for c in 0..cs {
+                g[at(j, 0, c, chunk, n, 1, cs)] = self.g[at(j, 0, c, old, n, 1, cs)];
+                for s in 0..slots {
+                    ring[at(j, s, c, chunk, n, slots, cs)] =
+                        self.ring[at(j, s, c, old, n, slots, cs)];
+                }
+            }
+        }
+        self.ring = ring;
+        self.g = g;
+        self.layout = chunk;
+    }
 }
 
 impl<S, M> Group<S> for Pop<S, M>
@@ -72,10 +115,11 @@ where
     fn prepare(&mut self, t: u64, incoming: &[(Projection<'_, S>, &[u32])], chunk: usize) {
         let n = self.state.len();
         let c = self.channels.len();
-        let (channels, slots) = (&self.channels, self.slots);
+        let chunk = chunk.clamp(1, n.max(1));
+        self.relayout(chunk);
         let stimulus = self.stimulus;
         let bias = self.bias.as_deref();
-        let chunk = chunk.max(1);
+        let (channels, slots) = (&self.channels, self.slots);
         let work = |(k, ((input, ring), (g, streams))): PrepareChunk<'_, S>| {
             let start = k * chunk;
             match stimulus {
@@ -151,6 +195,7 @@ where
     }
 
     fn resize_slots(&mut self, slots: usize) {
+        // Before the first step only: the buffer holds nothing yet.
         self.slots = slots;
         self.ring = vec![S::ZERO; self.state.len() * self.channels.len() * slots];
     }
