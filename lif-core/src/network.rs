@@ -31,7 +31,7 @@ use crate::synapse::Synapses;
 /// order, each with the source's spike words of the step it carries: step `t` when it has
 /// delay 0, step `t - 1` otherwise, all zeros before the first step), then collects the
 /// step's input into `input`, which holds the external input (or zeros) for `syn.range()`.
-#[inline]
+#[inline(always)]
 pub fn prepare<'p, S: Scalar + 'p>(
     t: u64,
     incoming: impl IntoIterator<Item = (&'p Projection<'p, S>, &'p [u32])>,

@@ -264,6 +264,16 @@ impl<'a, S: Scalar> Synapses<'a, S> {
         self.add_at_slot(j, slot, channel, w);
     }
 
+    /// The arrivals of channel `channel` at slot `slot` (`arrival mod slots`), and the
+    /// population index of its first neuron: neuron `j` is at `j - first`.
+    #[inline(always)]
+    pub fn lane(&mut self, slot: usize, channel: usize) -> (&mut [S], usize) {
+        let (len, c) = (self.len, self.channels.len());
+        let start = (slot * c + channel) * len;
+        let lane = self.ring.get_mut(start..start + len).unwrap_or_default();
+        (lane, self.first)
+    }
+
     /// [`Synapses::add`] with the slot already computed (`arrival mod slots`).
     #[inline(always)]
     pub fn add_at_slot(&mut self, j: usize, slot: usize, channel: usize, w: S) {
@@ -280,7 +290,7 @@ impl<'a, S: Scalar> Synapses<'a, S> {
     /// updates every channel and adds the bias (when given, one per neuron of the view) and
     /// each channel's contribution to `input` (one per neuron of the view, holding the
     /// external input, or zeros), in the order of the module docs.
-    #[inline]
+    #[inline(always)]
     pub fn collect(&mut self, t: u64, bias: Option<&[S]>, input: &mut [S]) {
         let len = self.len;
         let c = self.channels.len();

@@ -462,7 +462,10 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
                 if n < self.parallel_min || threads == 1 {
                     n.max(1)
                 } else {
-                    crate::cpu::block_size(n)
+                    // One range per thread: every range walks the rows of every spiking
+                    // source, so more ranges would repeat that walk.
+                    n.div_ceil(threads).div_ceil(lif_core::population::BLOCK)
+                        * lif_core::population::BLOCK
                 }
             })
             .collect();

@@ -6,6 +6,7 @@ use lif_core::population::{self, PerNeuron, Rows, Shared};
 use lif_core::projection::Projection;
 use lif_core::synapse::{Channel, Synapses};
 use lif_core::{AosSlices, Error, Neuron, RngState, Scalar, Stimulus};
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 /// Where a population's parameters come from.
@@ -44,6 +45,47 @@ type PrepareChunk<'a, S> = (
 
 /// One range's buffers in `step`: (index, ((state, input), spike words)).
 type StepChunk<'a, S, T> = (usize, ((&'a mut [T], &'a [S]), &'a mut [u32]));
+
+/// One range's external input and synaptic input for step `t` (lif-core's `prepare`),
+/// compiled once per vector width and picked at run time, like the CPU backend's loop.
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2",))]
+fn prepare_range<S: Scalar>(
+    t: u64,
+    stimulus: Option<Stimulus<S>>,
+    streams: &mut [RngState],
+    incoming: &[(Projection<'_, S>, &[u32])],
+    syn: &mut Synapses<'_, S>,
+    bias: Option<&[S]>,
+    input: &mut [S],
+) {
+    match stimulus {
+        Some(s) => s.sample_into(s.level(t), streams, input),
+        None => input.fill(S::ZERO),
+    }
+    prepare(t, incoming.iter().map(|(p, s)| (p, *s)), syn, bias, input);
+}
+
+/// One range's neurons stepped once with `input` (lif-core's population loop), compiled
+/// per vector width like [`prepare_range`].
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2",))]
+fn step_range<S, M, P>(
+    params: &P,
+    state: &mut [M::State],
+    input: &[S],
+    out: &mut [u32],
+) -> Result<(), Error>
+where
+    S: Scalar,
+    M: Neuron<S>,
+    P: population::ParamSource<M>,
+{
+    let mut rows = Rows {
+        data: input,
+        stride: input.len(),
+        offset: 0,
+    };
+    population::run_from(params, &mut AosSlices(state), &mut rows, 1, out)
+}
 
 /// A population of model `M`.
 pub(crate) struct Pop<S: Scalar, M: Neuron<S>> {
@@ -122,14 +164,10 @@ where
         let (channels, slots) = (&self.channels, self.slots);
         let work = |(k, ((input, ring), (g, streams))): PrepareChunk<'_, S>| {
             let start = k * chunk;
-            match stimulus {
-                Some(s) => s.sample_into(s.level(t), streams, input),
-                None => input.fill(S::ZERO),
-            }
             let range = start..start + input.len();
             let b = bias.and_then(|b| b.get(range.clone()));
             if let Ok(mut syn) = Synapses::part(channels, slots, n, range, ring, g) {
-                prepare(t, incoming.iter().map(|(p, s)| (p, *s)), &mut syn, b, input);
+                prepare_range(t, stimulus, streams, incoming, &mut syn, b, input);
             }
         };
         // Streams exist only with a stimulus; without one, empty chunks pair with each range.
@@ -169,18 +207,14 @@ where
         let words = chunk.div_ceil(population::BLOCK);
         let run = |(k, ((state, input), out)): StepChunk<'_, S, M::State>| {
             let len = input.len();
-            let mut rows = Rows {
-                data: input,
-                stride: len,
-                offset: 0,
-            };
-            let mut view = AosSlices(state);
             match &self.params {
-                Params::Shared(m) => population::run_from(&Shared(m), &mut view, &mut rows, 1, out),
-                Params::PerNeuron(ms) => {
-                    let ms = &ms[k * chunk..k * chunk + len];
-                    population::run_from(&PerNeuron(ms), &mut view, &mut rows, 1, out)
-                }
+                Params::Shared(m) => step_range(&Shared(m), state, input, out),
+                Params::PerNeuron(ms) => step_range(
+                    &PerNeuron(&ms[k * chunk..k * chunk + len]),
+                    state,
+                    input,
+                    out,
+                ),
             }
         };
         if chunk >= n {

@@ -4,6 +4,7 @@
 use lif_core::connect;
 use lif_core::projection::{Connectivity, Delays, Projection, Weights};
 use lif_core::{Error, ParamProblem, Scalar};
+use rayon::prelude::*;
 
 /// Which synapses a connection makes, and their weights (f64, converted once).
 #[derive(Debug, Clone, PartialEq)]
@@ -198,13 +199,38 @@ pub(crate) fn build<S: Scalar>(
                 });
             }
             let w = weight::<S>(*w)?;
+            // Rows are independent (each from its own stream): drawn in parallel by blocks
+            // of sources, then joined in source order.
+            let block = 4096u32;
+            let parts: Vec<(Vec<u32>, Vec<u32>)> = (0..ns.div_ceil(block))
+                .into_par_iter()
+                .map(|b| {
+                    let lo = b * block;
+                    let hi = (lo + block).min(ns);
+                    let mut lens = Vec::with_capacity((hi - lo) as usize);
+                    let expected = (*p * f64::from(hi - lo) * targets as f64 * 1.01) as usize;
+                    let mut t = Vec::with_capacity(expected.min(1 << 28));
+                    for i in lo..hi {
+                        let before = t.len();
+                        connect::bernoulli(seed, index, i, *p, nt, |j| t.push(j));
+                        lens.push((t.len() - before) as u32);
+                    }
+                    (lens, t)
+                })
+                .collect();
+            let total: usize = parts.iter().map(|(_, t)| t.len()).sum();
+            if u32::try_from(total).is_err() {
+                return Err(too_big("synapses", total));
+            }
             let mut offsets = Vec::with_capacity(sources + 1);
-            let expected = (*p * sources as f64 * targets as f64 * 1.01) as usize;
-            let mut t = Vec::with_capacity(expected.min(1 << 30));
+            let mut t = Vec::with_capacity(total);
             offsets.push(0u32);
-            for i in 0..ns {
-                connect::bernoulli(seed, index, i, *p, nt, |j| t.push(j));
-                offsets.push(u32::try_from(t.len()).map_err(|_| too_big("synapses", t.len()))?);
+            for (lens, part) in parts {
+                for len in lens {
+                    let last = offsets.last().copied().unwrap_or(0);
+                    offsets.push(last + len);
+                }
+                t.extend_from_slice(&part);
             }
             StoredKind::Sparse {
                 offsets,
