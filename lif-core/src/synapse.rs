@@ -130,6 +130,7 @@ impl ChannelConfig {
 /// A validated synapse channel in `S`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
 pub struct Channel<S> {
     decay: Option<S>,
     gain: Option<S>,
@@ -144,6 +145,26 @@ impl<S: Scalar> Channel<S> {
     /// The gain, or `None` when it is 1.
     pub fn gain(&self) -> Option<S> {
         self.gain
+    }
+
+    /// The channel's value after a step from `g` with `arrived` added: `g * decay +
+    /// arrived`, or `arrived` for an instantaneous channel. The one place of this formula:
+    /// [`Synapses::collect`] and the GPU kernels call it.
+    #[inline(always)]
+    pub fn update(decay: Option<S>, g: S, arrived: S) -> S {
+        match decay {
+            Some(d) => g.scale(d).add(arrived),
+            None => arrived,
+        }
+    }
+
+    /// What a channel of value `g` adds to the input: `g * gain` (`g` for gain 1).
+    #[inline(always)]
+    pub fn contribution(gain: Option<S>, g: S) -> S {
+        match gain {
+            Some(k) => g.mul(k),
+            None => g,
+        }
     }
 }
 
@@ -242,7 +263,9 @@ impl<'a, S: Scalar> Synapses<'a, S> {
     /// The longest delay the buffer holds.
     #[inline]
     pub fn slots(&self) -> usize {
-        self.slots
+        // Never 0 (`part` refuses it); the `max` lets the compiler see that, so dividing by
+        // it links no division-by-zero panic into the firmware.
+        self.slots.max(1)
     }
 
     /// The channels.
@@ -260,7 +283,7 @@ impl<'a, S: Scalar> Synapses<'a, S> {
     /// range) for step `arrival`, saturating; an index outside the view is ignored.
     #[inline(always)]
     pub fn add(&mut self, j: usize, arrival: u64, channel: usize, w: S) {
-        let slot = (arrival % self.slots as u64) as usize;
+        let slot = (arrival % self.slots() as u64) as usize;
         self.add_at_slot(j, slot, channel, w);
     }
 
@@ -294,7 +317,7 @@ impl<'a, S: Scalar> Synapses<'a, S> {
     pub fn collect(&mut self, t: u64, bias: Option<&[S]>, input: &mut [S]) {
         let len = self.len;
         let c = self.channels.len();
-        let slot = (t % self.slots as u64) as usize;
+        let slot = (t % self.slots() as u64) as usize;
         let input = match input.get_mut(..len) {
             Some(x) => x,
             None => return,

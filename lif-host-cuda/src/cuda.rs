@@ -21,23 +21,23 @@ use crate::{RunOutput, SimError};
 pub const PTX: &str = include_str!(env!("LIF_PTX"));
 
 /// Threads per block: a multiple of the warp, which the kernels' spike vote needs.
-const BLOCK: u32 = 256;
+pub(crate) const BLOCK: u32 = 256;
 
 /// Plain data copied to the device as it is (lif-core's models, states and streams are
 /// `#[repr(C)]` or `#[repr(transparent)]` and hold no pointers).
 #[derive(Clone, Copy, Debug)]
 #[repr(transparent)]
-struct Dev<T>(T);
+pub(crate) struct Dev<T>(pub(crate) T);
 
 // SAFETY: only instantiated with lif-core's plain-data, pointer-free Copy types.
 unsafe impl<T: Copy + 'static> DeviceCopy for Dev<T> {}
 
-fn dev_slice<T>(s: &[T]) -> &[Dev<T>] {
+pub(crate) fn dev_slice<T>(s: &[T]) -> &[Dev<T>] {
     // SAFETY: Dev<T> is repr(transparent) over T.
     unsafe { std::slice::from_raw_parts(s.as_ptr().cast(), s.len()) }
 }
 
-fn dev_slice_mut<T>(s: &mut [T]) -> &mut [Dev<T>] {
+pub(crate) fn dev_slice_mut<T>(s: &mut [T]) -> &mut [Dev<T>] {
     // SAFETY: Dev<T> is repr(transparent) over T.
     unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), s.len()) }
 }
@@ -53,7 +53,7 @@ pub(crate) fn cuda_error(e: CudaError) -> SimError {
 }
 
 /// The kernel name prefix of model `M` in scalar `S`, if lif-kernels has one.
-fn kernel_prefix<M: 'static>() -> Option<&'static str> {
+pub(crate) fn kernel_prefix<M: 'static>() -> Option<&'static str> {
     let m = TypeId::of::<M>();
     let table: [(TypeId, &str); 10] = [
         (TypeId::of::<Leaky<f32>>(), "leaky_f32"),

@@ -25,6 +25,8 @@
 //! # Ok::<(), lif_host_cuda::SimError>(())
 //! ```
 
+#[cfg(feature = "cuda")]
+mod device;
 mod group;
 mod wiring;
 
@@ -183,8 +185,8 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
     /// Adds a population; returns its index (its place in the step order).
     pub fn add<M>(&mut self, spec: PopulationSpec<S, M>) -> Result<usize, SimError>
     where
-        M: Neuron<S> + Send + Sync + 'static,
-        M::State: Send + Sync,
+        M: Neuron<S> + Copy + Send + Sync + 'static,
+        M::State: Send + Sync + 'static,
     {
         let index = self.pops.len();
         let part = |what: &str| format!("population `{}` {what}", spec.name);
@@ -512,6 +514,110 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
             }
             *t += 1;
         }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl<S: Scalar + Send + Sync + 'static> Network<S> {
+    /// Runs `steps` steps on the first CUDA device, appending to `rec`: the same bits as
+    /// [`Network::run`] (the kernels run lif-core's code in the same order). The state is
+    /// uploaded first and read back at the end, so runs on either backend continue each
+    /// other. f32 and I16F16, shared parameters; anything else is
+    /// [`SimError::Unsupported`].
+    pub fn run_cuda(&mut self, steps: usize, rec: &mut Recording) -> Result<(), SimError> {
+        use cust::memory::CopyDestination;
+        use device::{DeviceProjection, ROWS};
+        let dev = device::Device::new()?;
+        let np = self.pops.len();
+        if rec.counts.len() != np {
+            rec.counts = self.pops.iter().map(|g| vec![0; g.len()]).collect();
+            rec.events = vec![Vec::new(); np];
+        }
+        let sizes: Vec<usize> = self.pops.iter().map(|g| g.len()).collect();
+        let t0 = self.t;
+        let row_of = |t: u64| (t % ROWS as u64) as usize;
+        let last_row = row_of(t0.wrapping_add(ROWS as u64 - 1));
+        let before = ((t0 + 1) % 2) as usize;
+        let projections: Vec<DeviceProjection<S>> = self
+            .projections
+            .iter()
+            .map(|p| {
+                let v = p.view();
+                DeviceProjection::new(&v, sizes[v.source], sizes[v.target])
+            })
+            .collect::<Result<_, _>>()?;
+        let into: Vec<Vec<usize>> = (0..np)
+            .map(|p| {
+                (0..projections.len())
+                    .filter(|&k| projections[k].target == p)
+                    .collect()
+            })
+            .collect();
+        let Self {
+            pops, spikes, t, ..
+        } = self;
+        let on: Vec<Box<dyn device::DevicePop<S> + '_>> = pops
+            .iter_mut()
+            .zip(spikes.iter())
+            .map(|(g, sp)| g.upload(&sp[before], last_row))
+            .collect::<Result<_, _>>()?;
+        let e = crate::cuda::cuda_error;
+        let mut host_rows: Vec<Vec<u32>> = sizes
+            .iter()
+            .map(|&n| vec![0u32; ROWS * n.div_ceil(32)])
+            .collect();
+        let mut batch = t0;
+        for k in 0..steps as u64 {
+            let now = t0 + k;
+            let (row, prev) = (row_of(now), row_of(now.wrapping_add(ROWS as u64 - 1)));
+            for p in 0..np {
+                for &j in &into[p] {
+                    let pr = &projections[j];
+                    let (r, emitted) = if pr.previous_step {
+                        (prev, now.wrapping_sub(1))
+                    } else {
+                        (row, now)
+                    };
+                    pr.deliver(
+                        &dev.module,
+                        &dev.stream,
+                        &*on[pr.source],
+                        &*on[p],
+                        r,
+                        emitted,
+                    )?;
+                }
+                on[p].step(&dev.module, &dev.stream, now, row)?;
+            }
+            if row == ROWS - 1 || k + 1 == steps as u64 {
+                dev.stream.synchronize().map_err(e)?;
+                for p in 0..np {
+                    on[p].rows().copy_to(&mut host_rows[p][..]).map_err(e)?;
+                    let words = sizes[p].div_ceil(32);
+                    for s in batch..=now {
+                        let r = row_of(s);
+                        if u32::try_from(s).is_ok() {
+                            record(&host_rows[p][r * words..(r + 1) * words], s as u32, rec, p);
+                        }
+                    }
+                }
+                batch = now + 1;
+            }
+        }
+        for d in on {
+            d.finish()?;
+        }
+        if steps > 0 {
+            let last = t0 + steps as u64 - 1;
+            for p in 0..np {
+                let words = sizes[p].div_ceil(32);
+                let r = row_of(last);
+                spikes[p][(last % 2) as usize]
+                    .copy_from_slice(&host_rows[p][r * words..(r + 1) * words]);
+            }
+        }
+        *t = t0 + steps as u64;
         Ok(())
     }
 }

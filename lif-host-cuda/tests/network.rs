@@ -642,3 +642,53 @@ fn bad_networks_get_errors_naming_the_part() {
     // Nothing was added by the failed calls.
     assert_eq!(net.synapse_count(), 0);
 }
+
+/// CUDA against the CPU on random networks (the first 24 of a fixed seed), where a device
+/// is present; says SKIPPED elsewhere.
+#[cfg(feature = "cuda")]
+#[test]
+fn cuda_networks_equal_the_cpu_bit_for_bit() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+    let probe = LeakyConfig::default().build::<f32>().unwrap();
+    let mut net = Network::<f32>::new(0, 1.0);
+    net.add(PopulationSpec::new("probe", probe, 1)).unwrap();
+    if let Err(e) = net.run_cuda(1, &mut Recording::default()) {
+        eprintln!(
+            "SKIPPED: no CUDA device ({e}); the GPU network run is owed on a machine with one"
+        );
+        return;
+    }
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            failure_persistence: None,
+            ..Config::default()
+        },
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
+    for case in 0..24 {
+        let spec = net_spec().new_tree(&mut runner).unwrap().current();
+        fn both<S: Scalar + Send + Sync + 'static>(spec: &NetSpec, case: usize) {
+            let (cpu_events, cpu_mems, _) = run_on::<S>(spec, 2);
+            let mut net = build::<S>(spec).unwrap();
+            let mut rec = Recording::default();
+            // Split across calls, like the CPU run: state goes to the device and back.
+            let half = spec.steps / 2;
+            net.run_cuda(half, &mut rec).unwrap();
+            net.run_cuda(spec.steps - half, &mut rec).unwrap();
+            assert_eq!(rec.events, cpu_events, "case {case} ({}): spikes", S::NAME);
+            let mems: Vec<Vec<S>> = (0..spec.pops.len())
+                .map(|p| {
+                    (0..spec.pops[p].n)
+                        .map(|i| net.membrane(p, i).unwrap())
+                        .collect()
+                })
+                .collect();
+            assert_eq!(mems, cpu_mems, "case {case} ({}): membranes", S::NAME);
+        }
+        both::<f32>(&spec, case);
+        both::<I16F16>(&spec, case);
+    }
+}

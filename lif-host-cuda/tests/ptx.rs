@@ -24,7 +24,7 @@ fn ptxas() -> PathBuf {
 fn every_kernel_is_present() {
     for model in ["leaky", "lapicque", "synaptic", "lif", "extended"] {
         for scalar in ["f32", "i16f16"] {
-            for shape in ["run", "run_gen"] {
+            for shape in ["run", "run_gen", "net_step"] {
                 let entry = format!(".visible .entry {model}_{scalar}_{shape}(");
                 assert!(
                     lif_host_cuda::PTX.contains(&entry),
@@ -32,6 +32,13 @@ fn every_kernel_is_present() {
                 );
             }
         }
+    }
+    for scalar in ["f32", "i16f16"] {
+        let entry = format!(".visible .entry net_deliver_{scalar}(");
+        assert!(
+            lif_host_cuda::PTX.contains(&entry),
+            "missing net_deliver_{scalar}"
+        );
     }
 }
 
@@ -72,11 +79,11 @@ fn ptxas_assembles_for_sm80_and_sm90_without_spills() {
             .filter(|l| l.contains("Compiling entry function"))
             .count();
         assert_eq!(
-            kernels, 20,
+            kernels, 32,
             "ptxas -arch={arch} compiled {kernels} kernels:\n{log}"
         );
         assert!(
-            log.matches("bytes spill stores").count() >= 20,
+            log.matches("bytes spill stores").count() >= 32,
             "ptxas -v reported no spill lines:\n{log}"
         );
         let spills: Vec<&str> = log

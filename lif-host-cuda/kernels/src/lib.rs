@@ -13,6 +13,15 @@
 //!   threshold in slot `record[i]` (negative: not recorded).
 //! - `run_gen`: like `run` with input generated on the device from a `Stimulus` and each
 //!   neuron's input stream.
+//! - `net_step`: one step of a network population: its input is the stimulus (if any), the
+//!   bias (if any) and its synapse channels, updated from the step's slot of its delay
+//!   buffer by lif-core's `Channel::update` and `Channel::contribution`, in lif-core's
+//!   order; then `Neuron::step`.
+//!
+//! And per scalar, `net_deliver_<scalar>`: one projection's spikes of one step into its
+//! target's delay buffer, pulled per target: each target thread walks its incoming synapses
+//! by source index (the host sorts them so), which is the order in which the CPU pushes
+//! them, so every target adds the same numbers in the same order.
 #![no_std]
 #![feature(abi_ptx, stdarch_nvptx, asm_experimental_arch)]
 #![deny(
@@ -23,6 +32,7 @@
 
 use core::arch::nvptx;
 
+use lif_core::synapse::Channel;
 use lif_core::{
     Extended, I16F16, Lapicque, Leaky, Lif, Neuron, RngState, Scalar, Stimulus, Synaptic,
 };
@@ -199,4 +209,204 @@ kernels! {
     lif_i16f16_run, lif_i16f16_run_gen: Lif<I16F16>, I16F16;
     extended_f32_run, extended_f32_run_gen: Extended<f32>, f32;
     extended_i16f16_run, extended_i16f16_run_gen: Extended<I16F16>, I16F16;
+}
+
+/// One target's share of a projection's delivery (see the crate docs). `weights` and
+/// `delays` are per synapse, or null for the uniform `weight` and `delay`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn deliver_one<S: Scalar>(
+    spikes: *const u32,
+    offsets: *const u32,
+    sources: *const u32,
+    weights: *const S,
+    weight: S,
+    delays: *const u8,
+    delay: u32,
+    emitted: u64,
+    slots: u32,
+    channels: u32,
+    channel: u32,
+    ring: *mut S,
+    n: u32,
+) {
+    let j = global_index();
+    if j >= n as usize {
+        return;
+    }
+    // The host built the incoming synapses by target (n + 1 offsets), their sources below
+    // the source population's size, one spike bit per source, a buffer of slots * channels
+    // * n values, and per-synapse arrays as long as the synapses.
+    // SAFETY: j < n, and the arrays are as described.
+    unsafe {
+        let (a, b) = (*offsets.add(j) as usize, *offsets.add(j + 1) as usize);
+        for k in a..b {
+            let i = *sources.add(k) as usize;
+            if (*spikes.add(i / 32) >> (i % 32)) & 1 == 0 {
+                continue;
+            }
+            let d = if delays.is_null() {
+                u64::from(delay)
+            } else {
+                u64::from(*delays.add(k))
+            };
+            let w = if weights.is_null() {
+                weight
+            } else {
+                *weights.add(k)
+            };
+            let slot = (emitted.wrapping_add(d) % u64::from(slots)) as usize;
+            let at = (slot * channels as usize + channel as usize) * n as usize + j;
+            *ring.add(at) = (*ring.add(at)).add(w);
+        }
+    }
+}
+
+/// One step of one network population (see the crate docs). `bias`, `stimulus` and
+/// `streams` may be null.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn net_step_one<S: Scalar, M: Neuron<S>>(
+    model: *const M,
+    states: *mut M::State,
+    n: u32,
+    channels: *const Channel<S>,
+    c: u32,
+    slots: u32,
+    t: u64,
+    ring: *mut S,
+    g: *mut S,
+    bias: *const S,
+    stimulus: *const Stimulus<S>,
+    streams: *mut RngState,
+    spikes: *mut u32,
+) {
+    let i = global_index();
+    let active = i < n as usize;
+    let n = n as usize;
+    let mut spiked = false;
+    if active {
+        // The host sized the buffers for n neurons, c channels and `slots` slots, with the
+        // layout of lif-core's `Synapses` for one range of n neurons.
+        // SAFETY: i < n; the buffers are as described.
+        unsafe {
+            let mut x = if stimulus.is_null() {
+                S::ZERO
+            } else {
+                let stim = *stimulus;
+                let mut stream = *streams.add(i);
+                let v = stim.value(t, &mut stream);
+                *streams.add(i) = stream;
+                v
+            };
+            if !bias.is_null() {
+                x = x.add(*bias.add(i));
+            }
+            let slot = (t % u64::from(slots)) as usize;
+            for ch in 0..c as usize {
+                let channel = *channels.add(ch);
+                let a = ring.add((slot * c as usize + ch) * n + i);
+                let gi = g.add(ch * n + i);
+                let v = Channel::update(channel.decay(), *gi, *a);
+                *a = S::ZERO;
+                *gi = v;
+                x = x.add(Channel::contribution(channel.gain(), v));
+            }
+            let model = &*model;
+            let mut s = *states.add(i);
+            spiked = model.step(&mut s, x);
+            *states.add(i) = s;
+        }
+    }
+    let word = ballot(spiked);
+    if active && i % 32 == 0 {
+        // SAFETY: i / 32 < ceil(n / 32), the words of the step's row.
+        unsafe { *spikes.add(i / 32) = word };
+    }
+}
+
+macro_rules! deliver_kernels {
+    ($($name:ident: $S:ty;)+) => {$(
+        /// One projection's delivery into its target's delay buffer (see the crate docs).
+        ///
+        /// # Safety
+        /// Launched by lif-host-cuda with the buffers `deliver_one` describes.
+        #[unsafe(no_mangle)]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe extern "ptx-kernel" fn $name(
+            spikes: *const u32,
+            offsets: *const u32,
+            sources: *const u32,
+            weights: *const $S,
+            weight: $S,
+            delays: *const u8,
+            delay: u32,
+            emitted: u64,
+            slots: u32,
+            channels: u32,
+            channel: u32,
+            ring: *mut $S,
+            n: u32,
+        ) {
+            // SAFETY: forwarded from the launch.
+            unsafe {
+                deliver_one::<$S>(
+                    spikes, offsets, sources, weights, weight, delays, delay, emitted, slots,
+                    channels, channel, ring, n,
+                )
+            }
+        }
+    )+};
+}
+
+deliver_kernels! {
+    net_deliver_f32: f32;
+    net_deliver_i16f16: I16F16;
+}
+
+macro_rules! net_step_kernels {
+    ($($name:ident: $M:ty, $S:ty;)+) => {$(
+        /// One step of a network population (see the crate docs).
+        ///
+        /// # Safety
+        /// Launched by lif-host-cuda with the buffers `net_step_one` describes.
+        #[unsafe(no_mangle)]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe extern "ptx-kernel" fn $name(
+            model: *const $M,
+            states: *mut <$M as Neuron<$S>>::State,
+            n: u32,
+            channels: *const Channel<$S>,
+            c: u32,
+            slots: u32,
+            t: u64,
+            ring: *mut $S,
+            g: *mut $S,
+            bias: *const $S,
+            stimulus: *const Stimulus<$S>,
+            streams: *mut RngState,
+            spikes: *mut u32,
+        ) {
+            // SAFETY: forwarded from the launch.
+            unsafe {
+                net_step_one::<$S, $M>(
+                    model, states, n, channels, c, slots, t, ring, g, bias, stimulus, streams,
+                    spikes,
+                )
+            }
+        }
+    )+};
+}
+
+net_step_kernels! {
+    leaky_f32_net_step: Leaky<f32>, f32;
+    leaky_i16f16_net_step: Leaky<I16F16>, I16F16;
+    lapicque_f32_net_step: Lapicque<f32>, f32;
+    lapicque_i16f16_net_step: Lapicque<I16F16>, I16F16;
+    synaptic_f32_net_step: Synaptic<f32>, f32;
+    synaptic_i16f16_net_step: Synaptic<I16F16>, I16F16;
+    lif_f32_net_step: Lif<f32>, f32;
+    lif_i16f16_net_step: Lif<I16F16>, I16F16;
+    extended_f32_net_step: Extended<f32>, f32;
+    extended_i16f16_net_step: Extended<I16F16>, I16F16;
 }

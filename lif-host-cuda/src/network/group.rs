@@ -26,6 +26,14 @@ pub(crate) trait Group<S: Scalar>: Send + Sync {
     fn prepare(&mut self, t: u64, incoming: &[(Projection<'_, S>, &[u32])], chunk: usize);
     /// Step 3: the neurons with the prepared input; spikes into `out` (packed words).
     fn step(&mut self, out: &mut [u32], chunk: usize) -> Result<(), Error>;
+    /// The population on the device, its spike words of the step before in `last` (placed
+    /// in row `last_row`).
+    #[cfg(feature = "cuda")]
+    fn upload(
+        &mut self,
+        last: &[u32],
+        last_row: usize,
+    ) -> Result<Box<dyn super::device::DevicePop<S> + '_>, crate::SimError>;
     /// Grows the delay buffer to `slots` steps (before the first step only).
     fn resize_slots(&mut self, slots: usize);
     /// Membrane of neuron `i`.
@@ -116,7 +124,7 @@ fn at(j: usize, slot: usize, c: usize, chunk: usize, n: usize, slots: usize, cs:
 impl<S: Scalar, M: Neuron<S>> Pop<S, M> {
     /// Lays the channel values and delay buffer out for ranges of `chunk` neurons (a run on
     /// another number of threads splits the population differently); values do not change.
-    fn relayout(&mut self, chunk: usize) {
+    pub(crate) fn relayout(&mut self, chunk: usize) {
         let (n, cs, slots, old) = (
             self.state.len(),
             self.channels.len(),
@@ -147,9 +155,18 @@ impl<S: Scalar, M: Neuron<S>> Pop<S, M> {
 impl<S, M> Group<S> for Pop<S, M>
 where
     S: Scalar + Send + Sync,
-    M: Neuron<S> + Send + Sync,
-    M::State: Send + Sync,
+    M: Neuron<S> + Copy + Send + Sync + 'static,
+    M::State: Send + Sync + 'static,
 {
+    #[cfg(feature = "cuda")]
+    fn upload(
+        &mut self,
+        last: &[u32],
+        last_row: usize,
+    ) -> Result<Box<dyn super::device::DevicePop<S> + '_>, crate::SimError> {
+        super::device::upload(self, last, last_row)
+    }
+
     fn len(&self) -> usize {
         self.state.len()
     }
