@@ -107,6 +107,9 @@ struct NetworkArgs {
     /// Number type (overrides the config).
     #[arg(long, value_enum)]
     scalar: Option<ScalarKind>,
+    /// Backend (auto: CUDA when built with it and a device is present).
+    #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
+    backend: BackendKind,
 }
 
 fn network(args: &NetworkArgs) -> Result<(), String> {
@@ -135,6 +138,7 @@ fn network(args: &NetworkArgs) -> Result<(), String> {
             threads: args.threads,
             scale: args.scale,
             plots: !args.no_plots,
+            backend: args.backend,
         },
         &stage,
     )?;

@@ -15,7 +15,7 @@ use lif_host_cuda::network::{
 };
 use serde::Serialize;
 
-use crate::config::{ModelKind, ScalarKind, from_value};
+use crate::config::{BackendKind, ModelKind, ScalarKind, from_value};
 use crate::inputs::Source;
 use crate::netconfig::{Gain, NetworkConfig, PopulationConfig, Rule};
 use crate::netstats::{self, PopulationStats};
@@ -38,6 +38,8 @@ pub struct NetworkSummary {
     pub steps: usize,
     /// Simulated time in seconds (`steps * dt_ms / 1000`).
     pub duration_s: f64,
+    /// The backend that ran it: "cpu" or "cuda".
+    pub backend: &'static str,
     /// Threads of the CPU backend.
     pub threads: usize,
     /// The `--scale` factor applied.
@@ -99,6 +101,8 @@ pub struct Options {
     pub scale: f64,
     /// Whether to draw plots.
     pub plots: bool,
+    /// Where to run.
+    pub backend: BackendKind,
 }
 
 /// Runs `cfg` and writes its outputs into `stage`; returns the summary.
@@ -299,7 +303,7 @@ fn run_as<S: Scalar + Send + Sync + 'static>(
         .map_err(|e| e.to_string())?;
     }
     let mut rec = Recording::default();
-    net.run(cfg.steps, &mut rec).map_err(|e| e.to_string())?;
+    let backend = run_network(&mut net, cfg.steps, &mut rec, opts.backend)?;
     let total = start.elapsed().as_secs_f64();
 
     let np = cfg.populations.len();
@@ -331,6 +335,7 @@ fn run_as<S: Scalar + Send + Sync + 'static>(
         dt_ms: cfg.dt,
         steps: cfg.steps,
         duration_s: cfg.steps as f64 * cfg.dt / 1000.0,
+        backend,
         threads: rayon::current_num_threads(),
         scale: opts.scale,
         neurons,
@@ -355,6 +360,32 @@ fn run_as<S: Scalar + Send + Sync + 'static>(
         plots(cfg, &rec, &rate, bin_ms, stage)?;
     }
     Ok(summary)
+}
+
+/// Runs `net` on `backend`; returns the backend's name. `auto` takes CUDA when this build
+/// has it and a device answers, else the CPU.
+fn run_network<S: Scalar + Send + Sync + 'static>(
+    net: &mut Network<S>,
+    steps: usize,
+    rec: &mut Recording,
+    backend: BackendKind,
+) -> Result<&'static str, String> {
+    #[cfg(feature = "cuda")]
+    if backend != BackendKind::Cpu {
+        match net.run_cuda(steps, rec) {
+            Ok(()) => return Ok("cuda"),
+            Err(lif_host_cuda::SimError::NoDevice(why)) if backend == BackendKind::Auto => {
+                eprintln!("lif-sim: no CUDA device ({why}): running on the CPU");
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    #[cfg(not(feature = "cuda"))]
+    if backend == BackendKind::Cuda {
+        return Err("--backend cuda: this lif-sim was built without the cuda feature".into());
+    }
+    net.run(steps, rec).map_err(|e| e.to_string())?;
+    Ok("cpu")
 }
 
 /// `spikes-NAME.npy`: uint32 (spikes, 2), columns step and neuron.
