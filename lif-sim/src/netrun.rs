@@ -107,6 +107,24 @@ pub struct Options {
 
 /// Runs `cfg` and writes its outputs into `stage`; returns the summary.
 pub fn run(cfg: &NetworkConfig, opts: &Options, stage: &Staging) -> Result<NetworkSummary, String> {
+    let (summary, rec) = simulate(cfg, opts)?;
+    for (p, pc) in cfg.populations.iter().enumerate() {
+        write_events(stage, &pc.name, &rec.events[p])?;
+    }
+    let p = stage.path("summary.json");
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+    std::fs::write(&p, text + "\n").map_err(|e| format!("{}: {e}", p.display()))?;
+    if opts.plots {
+        plots(cfg, &rec, stage)?;
+    }
+    Ok(summary)
+}
+
+/// Runs `cfg`; returns its summary and its spikes (what the dashboard shows).
+pub fn simulate(
+    cfg: &NetworkConfig,
+    opts: &Options,
+) -> Result<(NetworkSummary, Recording), String> {
     check_memory(cfg)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = opts.threads {
@@ -117,10 +135,10 @@ pub fn run(cfg: &NetworkConfig, opts: &Options, stage: &Staging) -> Result<Netwo
     }
     let pool = builder.build().map_err(|e| format!("thread pool: {e}"))?;
     pool.install(|| match cfg.scalar {
-        ScalarKind::F32 => run_as::<f32>(cfg, opts, stage),
-        ScalarKind::F64 => run_as::<f64>(cfg, opts, stage),
-        ScalarKind::I16f16 => run_as::<I16F16>(cfg, opts, stage),
-        ScalarKind::I8f24 => run_as::<I8F24>(cfg, opts, stage),
+        ScalarKind::F32 => run_as::<f32>(cfg, opts),
+        ScalarKind::F64 => run_as::<f64>(cfg, opts),
+        ScalarKind::I16f16 => run_as::<I16F16>(cfg, opts),
+        ScalarKind::I8f24 => run_as::<I8F24>(cfg, opts),
     })
 }
 
@@ -225,8 +243,7 @@ fn channels(p: &PopulationConfig, dt: f64) -> Result<Vec<ChannelConfig>, String>
 fn run_as<S: Scalar + Send + Sync + 'static>(
     cfg: &NetworkConfig,
     opts: &Options,
-    stage: &Staging,
-) -> Result<NetworkSummary, String> {
+) -> Result<(NetworkSummary, Recording), String> {
     let start = Instant::now();
     let mut net = Network::<S>::new(cfg.seed, cfg.dt);
     for p in &cfg.populations {
@@ -309,7 +326,6 @@ fn run_as<S: Scalar + Send + Sync + 'static>(
     let np = cfg.populations.len();
     let mut populations = Vec::with_capacity(np);
     for (p, pc) in cfg.populations.iter().enumerate() {
-        write_events(stage, &pc.name, &rec.events[p])?;
         populations.push(PopulationSummary {
             name: pc.name.clone(),
             model: pc.model.name(),
@@ -353,13 +369,7 @@ fn run_as<S: Scalar + Send + Sync + 'static>(
         },
         neuron_steps_per_s: (neurons * cfg.steps) as f64 / total,
     };
-    let p = stage.path("summary.json");
-    let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
-    std::fs::write(&p, text + "\n").map_err(|e| format!("{}: {e}", p.display()))?;
-    if opts.plots {
-        plots(cfg, &rec, &rate, bin_ms, stage)?;
-    }
-    Ok(summary)
+    Ok((summary, rec))
 }
 
 /// Runs `net` on `backend`; returns the backend's name. `auto` takes CUDA when this build
@@ -409,13 +419,7 @@ const RASTER_ROWS: usize = 400;
 
 /// raster.png/svg (a row per neuron, coloured by population) and rates.png/svg (each
 /// population's rate in 1 ms bins).
-fn plots(
-    cfg: &NetworkConfig,
-    rec: &Recording,
-    all_rate: &[f64],
-    bin_ms: f64,
-    stage: &Staging,
-) -> Result<(), String> {
+fn plots(cfg: &NetworkConfig, rec: &Recording, stage: &Staging) -> Result<(), String> {
     let total: usize = cfg.populations.iter().map(|p| p.neurons).sum();
     let ms = |t: u32| f64::from(t) * cfg.dt;
     let mut series = Vec::new();
@@ -449,28 +453,44 @@ fn plots(
         integer_y: true,
         ..Panel::default()
     };
-    let per_bin = ((1.0 / cfg.dt).round() as usize).max(1);
+    // 5 ms bins (or at least 1 step): 1 ms bins of a few hundred neurons are mostly noise.
+    let per_bin = ((5.0 / cfg.dt).round() as usize).max(1);
+    let bin_ms = per_bin as f64 * cfg.dt;
     let mut rates: Vec<Series> = Vec::new();
+    let mut top: f64 = 1.0;
     for (p, pc) in cfg.populations.iter().enumerate() {
-        let (r, _) = netstats::binned_rate(&[&rec.events[p]], cfg.steps, cfg.dt);
+        let mut counts = vec![0.0; cfg.steps.div_ceil(per_bin)];
+        for &(t, _) in &rec.events[p] {
+            if let Some(c) = counts.get_mut(t as usize / per_bin) {
+                *c += 1.0;
+            }
+        }
         let hz = 1000.0 / (bin_ms * pc.neurons as f64);
+        let points: Vec<(f64, f64)> = counts
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| {
+                (
+                    ((k * per_bin) as f64 + per_bin as f64 / 2.0) * cfg.dt,
+                    c * hz,
+                )
+            })
+            .collect();
+        top = points.iter().map(|p| p.1).fold(top, f64::max);
         rates.push(Series::new(
             pc.name.clone(),
-            r.iter()
-                .enumerate()
-                .map(|(k, &c)| ((k * per_bin) as f64 * cfg.dt, c * hz))
-                .collect(),
+            points,
             Style::Line,
             p % COLORS.len(),
         ));
     }
-    let _ = all_rate;
     let rate_panel = Panel {
         title: format!("{title}: population rate ({bin_ms:.1} ms bins)"),
         x_desc: "time (ms)".into(),
         y_desc: "rate (Hz)".into(),
         series: rates,
         x_range: Some((0.0, duration)),
+        y_range: Some((0.0, top * 1.05)),
         ..Panel::default()
     };
     figure(&stage.path("raster"), &[raster, rate_panel], 360)
