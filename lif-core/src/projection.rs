@@ -233,6 +233,21 @@ impl<S: Scalar> Projection<'_, S> {
         match self.connectivity {
             Connectivity::Dense { weights } => {
                 let n = syn.population_len();
+                if let Delays::Uniform(_) = self.delays {
+                    // One lane (the range's neurons at the slot), and each spiking source's
+                    // row over the range added into it in target order: per target, the
+                    // same additions in the same order as synapse by synapse.
+                    let (lane, first) = syn.lane(slot, channel);
+                    for_each_spike(spikes, |i| {
+                        let start = i * n + first;
+                        if let Some(row) = weights.get(start..start + lane.len()) {
+                            for (x, &w) in lane.iter_mut().zip(row) {
+                                *x = x.add(w);
+                            }
+                        }
+                    });
+                    return;
+                }
                 for_each_spike(spikes, |i| {
                     let Some(row) = weights.get(i * n..(i + 1) * n) else {
                         return;

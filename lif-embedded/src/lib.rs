@@ -9,7 +9,10 @@
 //!   accumulated event-driven, adding only the rows of presynaptic neurons that spiked;
 //! - [`encoder`]: rate (Bernoulli from per-channel seeded streams), delta (threshold crossing)
 //!   and latency (time to first spike) encoders for sensor streams;
-//! - [`network::Network`]: encoder -> layer -> layer, stepped in order;
+//! - [`network::Network`]: populations of any lif-core model ([`network::Neurons`], with
+//!   shared or per-neuron parameters, bias, synapse channels and delay buffers) and encoders
+//!   ([`network::Encoded`]) joined by lif-core projections (dense or sparse, delayed,
+//!   recurrent; their tables `&'static` in flash), stepped in lif-core's network order;
 //! - [`recorder::Recorder`]: the last `T` steps of spikes and of chosen membranes;
 //! - [`cost`]: measuring a region's cost (the DWT cycle counter on hardware, feature
 //!   `cortex-m`).

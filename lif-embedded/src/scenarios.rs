@@ -1,8 +1,10 @@
 //! The fixed scenario set that the QEMU firmware runs and the host test replays: every model
 //! in f32 and I16F16, deterministic and stochastic (seeded), a 2-layer network driven by a
-//! rate encoder, and a Leaky population whose input the firmware generates from a lif-core
-//! `Stimulus`. Each scenario reports digests of its spike raster and final state; the host
-//! must compute the same digests bit for bit.
+//! rate encoder (a [`Network`] of an [`Encoded`] group and two [`Neurons`] groups), and a
+//! Leaky population whose input the firmware generates from a lif-core `Stimulus`
+//! ([`run_all`]); and the recurrent E/I network of [`cuba`], whose synapse tables the
+//! firmware's build script generates. Each scenario reports digests of its spike raster and
+//! final state; the host must compute the same digests bit for bit.
 
 use lif_core::input::input_stream;
 use lif_core::neuron::{StateBits, Stored};
@@ -11,11 +13,15 @@ use lif_core::{
     Stimulus, SynapticConfig,
 };
 
+use lif_core::projection::{Connectivity, Delays, Projection};
+use lif_core::synapse::ChannelConfig;
+
 use crate::cost::{Clock, measure};
 use crate::encoder::RateEncoder;
-use crate::network::{Layer, Network};
+use crate::network::{Encoded, Network, Neurons, Params};
 use crate::population::Population;
-use crate::synapse::DenseQ;
+
+pub mod cuba;
 
 /// Neurons per population scenario.
 pub const N: usize = 64;
@@ -40,23 +46,43 @@ pub struct Report {
     pub ticks: u32,
 }
 
-/// FNV-1a over 64-bit words.
+/// FNV-1a over 64-bit words: the digests the firmware reports and the host recomputes.
+///
+/// ```
+/// use lif_embedded::scenarios::Fnv;
+///
+/// let mut a = Fnv::new();
+/// a.words(&[1, 2]);
+/// let mut b = Fnv::new();
+/// b.word(1);
+/// b.word(2);
+/// assert_eq!(a.0, b.0);
+/// ```
 #[derive(Debug, Clone, Copy)]
-struct Fnv(u64);
+pub struct Fnv(pub u64);
 
 impl Fnv {
-    const fn new() -> Self {
+    /// The empty digest.
+    pub const fn new() -> Self {
         Fnv(0xcbf2_9ce4_8422_2325)
     }
-    fn word(&mut self, w: u64) {
+    /// Adds one 64-bit word (little-endian bytes).
+    pub fn word(&mut self, w: u64) {
         for b in w.to_le_bytes() {
             self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-    fn words(&mut self, ws: &[u32]) {
+    /// Adds each word of `ws`, widened to 64 bits.
+    pub fn words(&mut self, ws: &[u32]) {
         for &w in ws {
             self.word(u64::from(w));
         }
+    }
+}
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -166,8 +192,19 @@ fn weights<const PRE: usize, const POST: usize>(seed: u64) -> [[i8; POST]; PRE] 
     })
 }
 
-/// The 2-layer network: rate encoder (16) -> DenseQ -> Leaky (48) -> DenseQ -> Leaky (8),
-/// in I16F16, driven by a slowly varying sensor pattern.
+/// i8 weights times `scale`, as a dense projection's weights (exact in Q16.16 for a power-of-two
+/// scale, so the sums equal those of the i8 accumulator it replaced).
+fn dequantise<const PRE: usize, const POST: usize>(
+    q: [[i8; POST]; PRE],
+    scale: I16F16,
+) -> [[I16F16; POST]; PRE] {
+    q.map(|row| row.map(|w| I16F16::from_int(i32::from(w)).mul(scale)))
+}
+
+/// The 2-layer network, an instance of the general [`Network`]: a rate encoder (16 sensors,
+/// population 0) -> dense, delay 0 -> Leaky (48, population 1) -> dense, delay 0 -> Leaky (8,
+/// population 2), in I16F16, driven by a slowly varying sensor pattern. The weights are
+/// i8 / 256.
 fn network<C: Clock>(clock: &C) -> Result<Report, Error> {
     type S = I16F16;
     let leaky = LeakyConfig {
@@ -176,20 +213,28 @@ fn network<C: Clock>(clock: &C) -> Result<Report, Error> {
     }
     .build::<S>()?;
     let scale = convert::<S>("scale", 1.0 / 256.0)?;
-    let mut net = Network {
-        encoder: RateEncoder::<S, SENSORS, { crate::words(SENSORS) }>::new(
-            convert("gain", 0.5)?,
-            11,
-        ),
-        hidden: Layer::new(
-            DenseQ::<S, SENSORS, HIDDEN>::new(weights(21), scale),
-            Population::<S, _, HIDDEN, { crate::words(HIDDEN) }>::new(leaky, 31),
-        ),
-        output: Layer::new(
-            DenseQ::<S, HIDDEN, OUTPUT>::new(weights(41), scale),
-            Population::<S, _, OUTPUT, { crate::words(OUTPUT) }>::new(leaky, 51),
-        ),
+    let instant = ChannelConfig::instantaneous().build::<S>(1.0)?;
+    let w_hidden = dequantise(weights::<SENSORS, HIDDEN>(21), scale);
+    let w_output = dequantise(weights::<HIDDEN, OUTPUT>(41), scale);
+    let dense = |source, weights| Projection {
+        source,
+        target: source.wrapping_add(1),
+        channel: 0,
+        delays: Delays::Uniform(0),
+        connectivity: Connectivity::Dense { weights },
     };
+    let projections = [
+        dense(0, w_hidden.as_flattened()),
+        dense(1, w_output.as_flattened()),
+    ];
+    let mut encoder: Encoded<S, _, SENSORS, { crate::words(SENSORS) }> = Encoded::new(
+        RateEncoder::<S, SENSORS, { crate::words(SENSORS) }>::new(convert("gain", 0.5)?, 11),
+    );
+    let mut hidden: Neurons<S, _, HIDDEN, { crate::words(HIDDEN) }, 1, 1> =
+        Neurons::new(Params::Shared(leaky), [instant]);
+    let mut output: Neurons<S, _, OUTPUT, { crate::words(OUTPUT) }, 1, 1> =
+        Neurons::new(Params::Shared(leaky), [instant]);
+    let mut net = Network::new(0, [&mut encoder, &mut hidden, &mut output], &projections)?;
     let (mut digest, mut spikes, mut ticks) = (Fnv::new(), 0u32, 0u32);
     for t in 0..STEPS {
         // A bump that travels across the sensors.
@@ -201,22 +246,29 @@ fn network<C: Clock>(clock: &C) -> Result<Report, Error> {
         });
         let sensor = core::hint::black_box(sensor);
         let (out, tk) = measure(clock, || {
-            net.step(&sensor).map(|o| o.first().copied().unwrap_or(0))
+            net.step(|p, _, x| {
+                if p == 0 {
+                    for (x, &s) in x.iter_mut().zip(&sensor) {
+                        *x = s;
+                    }
+                }
+            })
         });
-        let out = out?;
+        out?;
         ticks = ticks.wrapping_add(tk);
-        digest.words(net.hidden.population.spikes());
+        let out = net.spikes(2).and_then(|w| w.first().copied()).unwrap_or(0);
+        digest.words(net.spikes(1).unwrap_or(&[]));
         digest.word(u64::from(out));
         spikes = spikes.saturating_add(out.count_ones());
     }
     let mut state = Fnv::new();
     for i in 0..HIDDEN {
-        if let Some(s) = net.hidden.population.neuron(i) {
+        if let Some(s) = hidden.neuron(i) {
             s.for_each_word(&mut |w| state.word(w));
         }
     }
     for i in 0..OUTPUT {
-        if let Some(s) = net.output.population.neuron(i) {
+        if let Some(s) = output.neuron(i) {
             s.for_each_word(&mut |w| state.word(w));
         }
     }
