@@ -81,6 +81,103 @@ fn leaky<S: Spec>(cfg: &LeakyConfig, xs: &[f64]) -> usize {
     xs.len()
 }
 
+/// A network's synapse path into a Leaky neuron: `k` sources with a fixed spike pattern
+/// (`pattern[t]`, bit `i` for source `i`), weights on a grid of 1/64 (exact in every
+/// scalar), a dense projection into an exponential channel of time constant `tau` and gain
+/// `gain`, then the neuron. lif-core's projection, channel and neuron run in f64 and in `S`;
+/// the channel value and the membrane stay within the bound propagated through the decay,
+/// the gain and the neuron's update, and the spikes agree while the reference is farther
+/// from the threshold than the bound (the accuracy contract, extended to synaptic input).
+fn channel_into_leaky<S: Spec>(
+    cfg: &LeakyConfig,
+    tau: f64,
+    gain: f64,
+    weights: &[f64],
+    pattern: &[u32],
+) -> usize {
+    use lif_core::projection::{Connectivity, Delays, Projection};
+    use lif_core::synapse::{ChannelConfig, Synapses};
+    type M<S> = Model<S>;
+    fn side<T: Scalar>(
+        cfg: &LeakyConfig,
+        ch: &ChannelConfig,
+        weights: &[f64],
+    ) -> (lif_core::Leaky<T>, lif_core::synapse::Channel<T>, Vec<T>) {
+        let w = weights.iter().map(|&w| T::from_f64(w).unwrap()).collect();
+        (cfg.build::<T>().unwrap(), ch.build::<T>(1.0).unwrap(), w)
+    }
+    let ch = ChannelConfig {
+        tau: Some(tau),
+        gain,
+    };
+    let (fm, fc, fw) = side::<f64>(cfg, &ch, weights);
+    let (sm, sc, sw) = side::<S>(cfg, &ch, weights);
+    fn proj<T>(w: &[T]) -> Projection<'_, T> {
+        Projection {
+            source: 0,
+            target: 1,
+            channel: 0,
+            delays: Delays::Uniform(0),
+            connectivity: Connectivity::Dense { weights: w },
+        }
+    }
+    let (fp, sp) = (proj(&fw), proj(&sw));
+    let (fch, sch) = ([fc], [sc]);
+    let (mut fring, mut fg, mut sring, mut sg) = ([0.0f64], [0.0f64], [S::ZERO], [S::ZERO]);
+    let (mut fs, mut ss) = (fm.initial_state(0, 0), sm.initial_state(0, 0));
+    let decay = M::<S>::given((-1.0 / tau).exp());
+    let k = M::<S>::given(gain);
+    let (beta, thr) = (M::<S>::given(cfg.beta), M::<S>::given(cfg.threshold));
+    let (mut g, mut m) = (M::<S>::exact(0.0), M::<S>::exact(0.0));
+    for (t, &word) in pattern.iter().enumerate() {
+        if M::<S>::ambiguous(m, thr) {
+            return t;
+        }
+        let arrived: f64 = (0..weights.len())
+            .filter(|i| word >> i & 1 == 1)
+            .map(|i| weights[i])
+            .sum();
+        g = M::<S>::add(M::<S>::mul(g, decay), M::<S>::exact(arrived));
+        let x = if gain == 1.0 { g } else { M::<S>::mul(g, k) };
+        let r = m.v > thr.v;
+        let new = match cfg.reset {
+            Reset::Subtract => {
+                let base = M::<S>::add(M::<S>::mul(beta, m), x);
+                if r { M::<S>::sub(base, thr) } else { base }
+            }
+            Reset::Zero if r => x,
+            _ => M::<S>::add(M::<S>::mul(beta, m), x),
+        };
+        if M::<S>::saturates(g) || M::<S>::saturates(new) || M::<S>::ambiguous(new, thr) {
+            return t;
+        }
+        let spike = new.v > thr.v;
+        let mut fx = [0.0f64];
+        let mut f_syn = Synapses::new(&fch, 1, 1, &mut fring, &mut fg).unwrap();
+        fp.deliver(&[word], t as u64, &mut f_syn);
+        f_syn.collect(t as u64, None, &mut fx);
+        let mut sx = [S::ZERO];
+        let mut s_syn = Synapses::new(&sch, 1, 1, &mut sring, &mut sg).unwrap();
+        sp.deliver(&[word], t as u64, &mut s_syn);
+        s_syn.collect(t as u64, None, &mut sx);
+        within("channel", t, sg[0], fg[0], g);
+        assert_eq!(
+            fm.step(&mut fs, fx[0]),
+            spike,
+            "mirror disagrees at step {t}"
+        );
+        assert_eq!(
+            sm.step(&mut ss, sx[0]),
+            spike,
+            "{} spike at step {t}",
+            S::NAME
+        );
+        within("membrane", t, ss.mem, fs.mem, new);
+        m = new;
+    }
+    pattern.len()
+}
+
 fn lapicque<S: Spec>(cfg: &LapicqueConfig, xs: &[f64]) -> usize {
     type M<S> = Model<S>;
     let (fm, sm) = (cfg.build::<f64>().unwrap(), cfg.build::<S>().unwrap());
@@ -492,6 +589,20 @@ proptest! {
                            reset_delay in any::<bool>(), xs in inputs(-1.0, 2.0)) {
         let cfg = LeakyConfig { beta, threshold, reset, reset_delay };
         every_scalar!(leaky(&cfg, &xs));
+    }
+
+    #[test]
+    fn synaptic_input_through_a_channel_within_bounds(
+        beta in 0.0f64..0.99, threshold in 0.5f64..4.0, reset in reset_strategy(),
+        tau in 1.0f64..50.0, gain in prop_oneof![Just(1.0), 0.1f64..3.0],
+        grid in prop::collection::vec(-40i32..64, 1..8),
+        pattern in prop::collection::vec(any::<u32>(), 1..200),
+    ) {
+        let cfg = LeakyConfig { beta, threshold, reset, reset_delay: true };
+        let weights: Vec<f64> = grid.iter().map(|&q| f64::from(q) / 64.0).collect();
+        let mask = (1u32 << weights.len()) - 1;
+        let pattern: Vec<u32> = pattern.iter().map(|w| w & mask).collect();
+        every_scalar!(channel_into_leaky(&cfg, tau, gain, &weights, &pattern));
     }
 
     #[test]

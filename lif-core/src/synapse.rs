@@ -338,13 +338,19 @@ impl<'a, S: Scalar> Synapses<'a, S> {
             .zip(self.g.chunks_exact_mut(len.max(1)))
             .zip(arrived.chunks_exact_mut(len.max(1)))
         {
+            // Each combination its own loop, the options resolved outside it.
+            let (upd, con) = (Channel::update, Channel::contribution);
             match (ch.decay, ch.gain) {
                 (Some(d), Some(k)) => {
-                    channel_loop(input, g, a, |g, a| g.scale(d).add(a), |v| v.mul(k))
+                    channel_loop(input, g, a, |g, a| upd(Some(d), g, a), |v| con(Some(k), v))
                 }
-                (Some(d), None) => channel_loop(input, g, a, |g, a| g.scale(d).add(a), |v| v),
-                (None, Some(k)) => channel_loop(input, g, a, |_, a| a, |v| v.mul(k)),
-                (None, None) => channel_loop(input, g, a, |_, a| a, |v| v),
+                (Some(d), None) => {
+                    channel_loop(input, g, a, |g, a| upd(Some(d), g, a), |v| con(None, v))
+                }
+                (None, Some(k)) => {
+                    channel_loop(input, g, a, |g, a| upd(None, g, a), |v| con(Some(k), v))
+                }
+                (None, None) => channel_loop(input, g, a, |g, a| upd(None, g, a), |v| con(None, v)),
             }
         }
     }
