@@ -895,6 +895,12 @@ impl<'a, S: Scalar, const P: usize> Network<'a, S, P> {
     }
 
     /// [`Network::step`], logging every population's spike count with defmt at debug level.
+    ///
+    /// ```ignore
+    /// // On a board with a defmt logger (feature `defmt`), as in examples/firmware-stm32f4:
+    /// net.step_logged(|p, _t, input| if p == 0 { input.fill(sensor) })?;
+    /// // DEBUG lif step 41: population 1 fired 3
+    /// ```
     #[cfg(feature = "defmt")]
     pub fn step_logged(&mut self, external: impl FnMut(usize, u64, &mut [S])) -> Result<(), Error> {
         self.step(external)?;
@@ -906,7 +912,7 @@ impl<'a, S: Scalar, const P: usize> Network<'a, S, P> {
             });
             defmt::debug!(
                 "lif step {=u64}: population {=usize} fired {=u32}",
-                self.t,
+                self.t.wrapping_sub(1),
                 p,
                 n
             );
