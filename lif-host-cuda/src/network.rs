@@ -486,9 +486,10 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
         for _ in 0..steps {
             let now = (*t % 2) as usize;
             let before = 1 - now;
+            // One clock reading between parts: each part's end is the next one's start.
+            let mut start = Instant::now();
             for p in 0..np {
                 let mut out = std::mem::take(&mut spikes[p][now]);
-                let start = Instant::now();
                 {
                     let incoming: Vec<(Projection<'_, S>, &[u32])> = into[p]
                         .iter()
@@ -507,9 +508,11 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
                     record(&out, *t as u32, rec, p);
                 }
                 spikes[p][now] = out;
+                let recorded = Instant::now();
                 timing.deliver += mid - start;
                 timing.step += end - mid;
-                timing.record += end.elapsed();
+                timing.record += recorded - end;
+                start = recorded;
                 stepped?;
             }
             *t += 1;
