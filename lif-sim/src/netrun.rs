@@ -415,7 +415,7 @@ fn write_events(stage: &Staging, name: &str, events: &[(u32, u32)]) -> Result<()
 
 /// Neurons of each population the raster shows: all, up to this many in all (shared in
 /// proportion to the populations' sizes).
-const RASTER_ROWS: usize = 400;
+pub(crate) const RASTER_ROWS: usize = 400;
 
 /// raster.png/svg (a row per neuron, coloured by population) and rates.png/svg (each
 /// population's rate in 1 ms bins).

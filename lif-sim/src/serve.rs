@@ -2,17 +2,20 @@
 //! in the binary, with its vendored chart library, so it works offline) and runs every
 //! request on the simulator: the request body is a run config in JSON, the same schema as
 //! `lif-sim run`'s TOML, validated by the same code; it runs once in f32 and once in I16F16 and
-//! the answer holds both and their difference.
+//! the answer holds both and their difference. It also runs the shipped networks (see
+//! [`network`]): `GET /api/networks` lists them and `POST /api/network` runs one and answers
+//! its raster, rates and statistics.
 //!
 //! The simulation runs here rather than as WebAssembly in the page so that the dashboard
 //! computes through the very path `lif-sim run` takes (the `Simulator`, whose backend can be
 //! the GPU), and so that there is one build of lif-core to trust, not two.
 //!
 //! The server answers its own page only (Host and Origin are checked), computes at most
-//! [`MAX_RUNS`] runs at once, and drops a run whose client has gone. The transport, with its
-//! timeouts and size limits, is in [`http`].
+//! [`MAX_RUNS`] runs (of either kind) at once, and drops a run whose client has gone. The
+//! transport, with its timeouts and size limits, is in [`http`].
 
 mod http;
+mod network;
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -120,6 +123,21 @@ impl Server {
                 Err(_) => Response::error(400, "request: not UTF-8"),
             },
             (_, _, "/api/simulate") => not_allowed("POST", "use POST with a JSON run config"),
+            (true, _, "/api/networks") => match network::list() {
+                Ok(v) => Response::json(200, &v),
+                Err(e) => Response::error(500, e),
+            },
+            (false, _, "/api/networks") => not_allowed("GET, HEAD", "use GET"),
+            (_, "POST", "/api/network") => match std::str::from_utf8(&request.body) {
+                Ok(text) => match self.network(text, client) {
+                    Ok(v) => Response::json(200, &v),
+                    Err((status, e)) => Response::error(status, e),
+                },
+                Err(_) => Response::error(400, "request: not UTF-8"),
+            },
+            (_, _, "/api/network") => {
+                not_allowed("POST", "use POST with a JSON network run ({\"name\": ...})")
+            }
             _ => Response::new(404, "text/plain", format!("not found: {path}").into_bytes()),
         }
     }
@@ -162,29 +180,47 @@ impl Server {
 
     /// Runs one request (see [`simulate_request`]) in one of the [`MAX_RUNS`] slots.
     fn simulate(&self, text: &str, client: &Client) -> Result<Value, (u16, String)> {
-        let slot = || {
-            self.runs
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                    (n < MAX_RUNS).then_some(n + 1)
-                })
-                .ok()
-                .map(|_| RunSlot(&self.runs))
-        };
-        let busy = || {
-            format!(
-                "busy: the dashboard computes at most {MAX_RUNS} runs at once and that many are \
-                 running (other pages or clients); try again when one finishes"
-            )
-        };
-        let gone = |next: &str| {
-            let gone = client.gone();
-            if gone {
-                eprintln!("lif-sim serve: the client left; its run is abandoned before {next}");
-            }
-            gone
-        };
-        simulate_request(text, self.backend, slot, busy, gone)
+        simulate_request(
+            text,
+            self.backend,
+            || self.slot(),
+            busy,
+            |next| gone(client, next),
+        )
     }
+
+    /// Runs one network request (see [`network::network_request`]) in one of the
+    /// [`MAX_RUNS`] slots.
+    fn network(&self, text: &str, client: &Client) -> Result<Value, (u16, String)> {
+        network::network_request(text, || self.slot(), busy, |next| gone(client, next))
+    }
+
+    /// One of the [`MAX_RUNS`] slots, or `None` when all are taken.
+    fn slot(&self) -> Option<RunSlot<'_>> {
+        self.runs
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_RUNS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| RunSlot(&self.runs))
+    }
+}
+
+/// The message of a run refused for want of a slot.
+fn busy() -> String {
+    format!(
+        "busy: the dashboard computes at most {MAX_RUNS} runs at once and that many are \
+         running (other pages or clients); try again when one finishes"
+    )
+}
+
+/// Whether `client` has gone, logged as abandoning its run before `next`.
+fn gone(client: &Client, next: &str) -> bool {
+    let gone = client.gone();
+    if gone {
+        eprintln!("lif-sim serve: the client left; its run is abandoned before {next}");
+    }
+    gone
 }
 
 fn not_allowed(allow: &'static str, message: &str) -> Response {

@@ -102,9 +102,13 @@ impl Server {
     }
 
     fn post(&self, body: &str) -> (u16, Value) {
+        self.post_to("/api/simulate", body)
+    }
+
+    fn post_to(&self, path: &str, body: &str) -> (u16, Value) {
         let mut r = self
             .agent
-            .post(&format!("{}/api/simulate", self.url))
+            .post(&format!("{}{path}", self.url))
             .header("Content-Type", "application/json")
             .send(body)
             .unwrap();
@@ -143,6 +147,7 @@ fn serves_the_page_and_its_assets() {
     );
     assert_eq!(s.get("/nope").0, 404);
     assert_eq!(s.get("/api/simulate").0, 405);
+    assert_eq!(s.get("/api/network").0, 405);
 }
 
 #[test]
@@ -514,6 +519,7 @@ fn head_answers_every_get_route_without_a_body() {
         "/vendor/uPlot.iife.min.js",
         "/vendor/uPlot.min.css",
         "/api/meta",
+        "/api/networks",
     ] {
         let (_, body) = s.get(path);
         let answer = s.raw(&format!(
@@ -649,4 +655,381 @@ fn a_run_whose_client_left_is_abandoned() {
         r#"{"model":"leaky","neurons":4,"steps":10,"input":{"kind":"constant","value":0.5}}"#,
     );
     assert_eq!(status, 200);
+}
+
+// ---- networks ------------------------------------------------------------------------------
+
+fn ints(v: &Value) -> Vec<u64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect()
+}
+
+fn reals(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_shipped_networks_are_listed() {
+    let s = Server::start();
+    let (code, text) = s.get("/api/networks");
+    assert_eq!(code, 200, "{text}");
+    let list: Value = serde_json::from_str(&text).unwrap();
+    let cuba = &list["networks"][0];
+    assert_eq!(list["networks"].as_array().unwrap().len(), 1);
+    assert_eq!(cuba["name"], "cuba");
+    assert_eq!(cuba["title"], "CUBA");
+    assert_eq!(cuba["dt_ms"], 0.1);
+    assert_eq!(
+        cuba["populations"],
+        json!([
+            { "name": "exc", "model": "lif", "neurons": 3200 },
+            { "name": "inh", "model": "lif", "neurons": 800 },
+        ])
+    );
+    assert_eq!(
+        cuba["defaults"],
+        json!({ "scale": 0.25, "steps": 2000, "seed": 1, "scalar": "f32" })
+    );
+    assert!(cuba["description"].as_str().unwrap().contains("Vogels"));
+    assert_eq!(
+        list["limits"],
+        json!({ "scale": 1.0, "steps": 20000, "raster_rows": 400 })
+    );
+    assert_eq!(list["scalars"], json!(["f32", "i16f16"]));
+    // The listing is read, the run posted; the other methods are refused with their Allow.
+    let answer = s.raw(&format!(
+        "POST /api/networks HTTP/1.1\r\nHost: {}\r\nContent-Length: 2\r\n\r\n{{}}",
+        s.addr()
+    ));
+    assert_eq!(status(&answer), 405, "{answer}");
+    assert!(answer.contains("Allow: GET, HEAD"), "{answer}");
+    for method in ["GET", "PUT", "DELETE"] {
+        let answer = s.raw(&format!(
+            "{method} /api/network HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\r\n",
+            s.addr()
+        ));
+        assert_eq!(status(&answer), 405, "{method}: {answer}");
+        assert!(answer.contains("Allow: POST"), "{method}: {answer}");
+        assert!(body_of(&answer).contains("\"error\""), "{answer}");
+    }
+}
+
+/// The spikes `lif-sim network` writes for CUBA with these settings, per population.
+fn cli_network(scale: f64, steps: usize, seed: u64, scalar: &str) -> (Vec<Vec<[u32; 2]>>, Value) {
+    let out = std::env::temp_dir().join(format!(
+        "lif-sim-serve-net-{}-{scale}-{steps}-{seed}-{scalar}",
+        std::process::id()
+    ));
+    let o = Command::new(env!("CARGO_BIN_EXE_lif-sim"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(["network", "examples/cuba.toml", "--no-plots", "--force"])
+        .args(["--scale", &scale.to_string(), "--steps", &steps.to_string()])
+        .args([
+            "--seed",
+            &seed.to_string(),
+            "--scalar",
+            scalar,
+            "--threads",
+            "1",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run lif-sim network");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let events = ["exc", "inh"]
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(out.join(format!("spikes-{p}.npy"))).unwrap();
+            let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+            let flat: Vec<u32> = npy.into_vec().unwrap();
+            flat.chunks(2).map(|c| [c[0], c[1]]).collect()
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&out);
+    (events, summary)
+}
+
+/// The raster of a population in an answer, as (step, neuron) pairs.
+fn raster(pop: &Value) -> Vec<[u32; 2]> {
+    let (t, i) = (ints(&pop["raster"]["t"]), ints(&pop["raster"]["i"]));
+    assert_eq!(t.len(), i.len(), "t and i pair up");
+    t.iter()
+        .zip(&i)
+        .map(|(&t, &i)| [t as u32, i as u32])
+        .collect()
+}
+
+/// What every answer must satisfy: sizes, raster rows, and rates consistent with the spikes.
+fn check_answer(body: &Value, steps: u64) {
+    let dt = body["dt_ms"].as_f64().unwrap();
+    assert_eq!(dt, 0.1);
+    assert_eq!(body["steps"], steps);
+    assert_eq!(body["backend"], "cpu");
+    let seconds = steps as f64 * dt / 1000.0;
+    let pops = body["populations"].as_array().unwrap();
+    let total: u64 = pops.iter().map(|p| p["neurons"].as_u64().unwrap()).sum();
+    assert_eq!(body["neurons"], total);
+    let bin_ms = body["rate_bin_ms"].as_f64().unwrap();
+    assert!((bin_ms - 5.0).abs() < 1e-9, "{bin_ms}");
+    let t_ms = reals(&body["rate_t_ms"]);
+    let per_bin = (bin_ms / dt).round() as u64;
+    assert_eq!(t_ms.len() as u64, steps.div_ceil(per_bin));
+    let mut row0 = 0;
+    for p in pops {
+        let (n, spikes) = (
+            p["neurons"].as_u64().unwrap(),
+            p["spikes"].as_u64().unwrap(),
+        );
+        let rows = p["raster"]["rows"].as_u64().unwrap();
+        assert_eq!(p["raster"]["row0"], row0);
+        assert_eq!(rows, (n * 400).div_ceil(total).min(n), "{p}");
+        row0 += rows;
+        let r = raster(p);
+        assert!(
+            r.iter()
+                .all(|&[t, i]| u64::from(t) < steps && u64::from(i) < rows)
+        );
+        assert!(r.windows(2).all(|w| w[0] < w[1]), "by step, then neuron");
+        if rows == n {
+            assert_eq!(r.len() as u64, spikes, "every spike is in the raster");
+        } else {
+            assert!((r.len() as u64) < spikes);
+        }
+        let rate = p["rate_hz"].as_f64().unwrap();
+        assert!((rate - spikes as f64 / n as f64 / seconds).abs() < 1e-9 * rate.max(1.0));
+        // The binned rates hold every spike: rate x bin length x neurons.
+        let binned = reals(&p["rate_binned_hz"]);
+        assert_eq!(binned.len(), t_ms.len());
+        let counted: f64 = binned
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let len = per_bin.min(steps - k as u64 * per_bin);
+                r * len as f64 * dt / 1000.0 * n as f64
+            })
+            .sum();
+        assert!(
+            (counted - spikes as f64).abs() < 1e-6,
+            "{counted} vs {spikes}"
+        );
+    }
+    assert!(row0 <= 400 + pops.len() as u64);
+    assert_eq!(body["raster_rows"], row0);
+    assert!(body["timing_s"]["total"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn a_network_run_is_lif_sim_network() {
+    let s = Server::start();
+    // 200 neurons: every one has its raster row.
+    let request =
+        json!({ "name": "cuba", "scale": 0.05, "steps": 1500, "seed": 2, "scalar": "f32" });
+    let (status, body) = s.post_to("/api/network", &request.to_string());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "cuba");
+    assert_eq!(body["title"], "CUBA");
+    assert_eq!(
+        (body["scale"].as_f64(), body["seed"].as_u64()),
+        (Some(0.05), Some(2))
+    );
+    assert_eq!(body["scalar"], "f32");
+    assert_eq!(body["duration_ms"], 150.0);
+    let pops = body["populations"].as_array().unwrap();
+    assert_eq!(
+        pops.iter()
+            .map(|p| (p["name"].as_str().unwrap(), p["neurons"].as_u64().unwrap()))
+            .collect::<Vec<_>>(),
+        [("exc", 160), ("inh", 40)]
+    );
+    check_answer(&body, 1500);
+    assert!(pops[0]["spikes"].as_u64().unwrap() > 0, "CUBA fires");
+    assert!(body["population_rate_peak_hz"].as_f64().is_some());
+    // The same spikes and statistics as `lif-sim network` with the same settings.
+    let (events, summary) = cli_network(0.05, 1500, 2, "f32");
+    for (p, pop) in pops.iter().enumerate() {
+        assert_eq!(raster(pop), events[p], "{}", pop["name"]);
+        let want = &summary["populations"][p];
+        for key in ["spikes", "rate_hz", "cv_isi", "cv_neurons"] {
+            assert_eq!(pop[key], want[key], "{key}");
+        }
+    }
+    assert_eq!(body["synapses"], summary["synapses"]);
+    assert_eq!(
+        body["population_rate_peak_hz"],
+        summary["population_rate_peak_hz"]
+    );
+    // The same request again: the same network and spikes.
+    let (_, again) = s.post_to("/api/network", &request.to_string());
+    assert_eq!(again["populations"], body["populations"]);
+}
+
+#[test]
+fn a_larger_network_shows_the_first_rows_of_each_population() {
+    let s = Server::start();
+    // Defaults: scale 0.25 (1000 neurons), 2000 steps, seed 1; in I16F16.
+    let (status, body) = s.post_to("/api/network", r#"{"name":"cuba","scalar":"i16f16"}"#);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scalar"], "i16f16");
+    assert_eq!(body["neurons"], 1000);
+    check_answer(&body, 2000);
+    let rows: Vec<u64> = body["populations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["raster"]["rows"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [320, 80]);
+    let (events, summary) = cli_network(0.25, 2000, 1, "i16f16");
+    for (p, pop) in body["populations"].as_array().unwrap().iter().enumerate() {
+        let shown: Vec<[u32; 2]> = events[p]
+            .iter()
+            .copied()
+            .filter(|&[_, i]| u64::from(i) < rows[p])
+            .collect();
+        assert_eq!(raster(pop), shown, "{}", pop["name"]);
+        assert_eq!(pop["spikes"], summary["populations"][p]["spikes"]);
+    }
+}
+
+#[test]
+fn bad_network_requests_get_400_naming_the_field() {
+    let s = Server::start();
+    let cases: &[(&str, &str)] = &[
+        ("not json", "request: not a JSON object"),
+        ("[1]", "request: not a JSON object"),
+        ("{}", "name: missing"),
+        (
+            r#"{"name":"nope"}"#,
+            "name: no shipped network is called \"nope\"",
+        ),
+        (r#"{"name":null}"#, "name: must be one of cuba, got null"),
+        (
+            r#"{"name":"cuba","scale":0}"#,
+            "scale: must be a number in (0, 1]",
+        ),
+        (
+            r#"{"name":"cuba","scale":-0.5}"#,
+            "scale: must be a number in (0, 1]",
+        ),
+        (
+            r#"{"name":"cuba","scale":10}"#,
+            "scale: must be a number in (0, 1]",
+        ),
+        (
+            r#"{"name":"cuba","scale":null}"#,
+            "scale: must be a number in (0, 1]",
+        ),
+        (
+            r#"{"name":"cuba","steps":0}"#,
+            "steps: must be a whole number from 1 to 20000",
+        ),
+        (
+            r#"{"name":"cuba","steps":20001}"#,
+            "steps: must be a whole number from 1 to 20000",
+        ),
+        (
+            r#"{"name":"cuba","steps":1e400}"#,
+            "request: not a JSON object",
+        ),
+        (
+            r#"{"name":"cuba","steps":"100"}"#,
+            "steps: must be a whole number",
+        ),
+        (
+            r#"{"name":"cuba","seed":1.5}"#,
+            "seed: must be a whole number",
+        ),
+        (
+            r#"{"name":"cuba","scalar":"f64"}"#,
+            "scalar: must be one of f32, i16f16, got \"f64\"",
+        ),
+        (
+            r#"{"name":"cuba","backend":"cuda"}"#,
+            "backend: not a field of a network run",
+        ),
+    ];
+    for (body, says) in cases {
+        let (got, answer) = s.post_to("/api/network", body);
+        let msg = answer["error"].as_str().unwrap_or_default();
+        assert_eq!(got, 400, "{body} -> {answer}");
+        assert!(
+            msg.starts_with(says),
+            "{body}: {msg:?} does not start with {says:?}"
+        );
+    }
+    let huge = format!(r#"{{"name":"cuba","pad":"{}"}}"#, "x".repeat(100_000));
+    assert_eq!(s.post_to("/api/network", &huge).0, 413);
+    // Another site's page may not run networks either.
+    let run = r#"{"name":"cuba","scale":0.01,"steps":10}"#;
+    let mut r = s
+        .agent
+        .post(&format!("{}/api/network", s.url))
+        .header("Origin", "http://evil.example")
+        .header("Content-Type", "text/plain")
+        .send(run)
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(r.body_mut().read_to_string().unwrap().contains("Origin:"));
+    let answer = s.raw(&format!(
+        "POST /api/network HTTP/1.1\r\nHost: evil.example\r\nContent-Length: {}\r\n\r\n{run}",
+        run.len()
+    ));
+    assert_eq!(status(&answer), 403, "{answer}");
+    assert_eq!(
+        s.post_to("/api/network", run).0,
+        200,
+        "the server went down"
+    );
+}
+
+#[test]
+fn network_runs_share_the_run_limit() {
+    let s = Server::start();
+    // The largest network run the dashboard takes, five at once: at most two are computed.
+    let run = r#"{"name":"cuba","scale":1,"steps":20000}"#;
+    let answers = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..5)
+            .map(|_| scope.spawn(|| s.post_to("/api/network", run)))
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    let ok: Vec<&Value> = answers
+        .iter()
+        .filter(|a| a.0 == 200)
+        .map(|a| &a.1)
+        .collect();
+    let busy: Vec<&Value> = answers
+        .iter()
+        .filter(|a| a.0 == 503)
+        .map(|a| &a.1)
+        .collect();
+    assert_eq!(ok.len() + busy.len(), answers.len(), "{answers:?}");
+    assert!(
+        !ok.is_empty() && !busy.is_empty(),
+        "{} ran, {} refused",
+        ok.len(),
+        busy.len()
+    );
+    for b in busy {
+        let msg = b["error"].as_str().unwrap();
+        assert!(
+            msg.starts_with("busy: the dashboard computes at most"),
+            "{msg}"
+        );
+    }
+    let body = ok[0];
+    assert_eq!(body["neurons"], 4000);
+    check_answer(body, 20000);
 }

@@ -1,6 +1,8 @@
 // The lif-sim dashboard. Controls are built from /api/meta; every valid change posts the
 // run config to /api/simulate (the server runs it in f32 and in I16F16 on lif-core) and the
-// plots are redrawn from the answer. Nothing is computed here but the drawing.
+// plots are redrawn from the answer. The Network tab lists /api/networks, and its Run button
+// posts one to /api/network (the server runs it as `lif-sim network` does); the raster and
+// the population rates are drawn from the answer. Nothing is computed here but the drawing.
 'use strict';
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -16,9 +18,13 @@
     lastRequest: null,
     lastResponse: null,
     plots: {},
+    // The Network tab: runs answered, the last request and answer, raster dots drawn (null
+    // until the last answer's raster is drawn).
+    net: { runs: 0, refused: 0, lastRequest: null, lastResponse: null, drawn: 0, ratePlot: null },
   });
 
   const st = { meta: null, model: null, fields: {}, inFlight: false, pending: false, timer: null };
+  const net = { list: null, fields: {}, inFlight: false };
 
   // ---- controls ------------------------------------------------------------------------
 
@@ -56,8 +62,13 @@
   }
 
   // A number: a slider (when it has a range) and a box to type into. A typed value is
-  // checked here and refused with a message; only valid values reach the server.
+  // checked here and refused with a message; only valid values reach the server. The field
+  // belongs to `o.fields` (default: the population's), calls `o.onChange` (default: rerun)
+  // and shows refusals in banner `o.banner`.
   function numberField(container, key, label, o) {
+    const fields = o.fields || st.fields;
+    const onChange = o.onChange || changed;
+    const banner = o.banner || 'banner';
     const div = fieldBox(container, key, label);
     const id = 'f-' + key.replace(/[^a-z0-9]+/gi, '-');
     const row = document.createElement('div');
@@ -76,7 +87,7 @@
         f.value = Number(f.range.value);
         f.text.value = fmt(f.value);
         setFieldError(f, null);
-        changed();
+        onChange();
       });
       row.appendChild(f.range);
     }
@@ -93,14 +104,15 @@
       const r = parseNumber(f.text.value, o);
       if (r.error) {
         setFieldError(f, `${label}: ${r.error}`);
-        dash.refused += 1;
-        showBanner(`Refused: ${label} ${r.error}. The plots show the last valid settings.`);
+        if (fields === st.fields) dash.refused += 1;
+        else dash.net.refused += 1;
+        showBanner(`Refused: ${label} ${r.error}. The plots show the last valid settings.`, banner);
         return;
       }
       f.value = r.value;
       if (f.range) f.range.value = r.value;
       setFieldError(f, null);
-      changed();
+      onChange();
     });
     f.msg = document.createElement('div');
     f.msg.className = 'msg';
@@ -112,7 +124,7 @@
       if (f.range) f.range.value = v;
       setFieldError(f, null);
     };
-    st.fields[key] = f;
+    fields[key] = f;
     return f;
   }
 
@@ -348,15 +360,15 @@
     }
   }
 
-  function showBanner(text) {
-    const b = $('banner');
+  function showBanner(text, id) {
+    const b = $(id || 'banner');
     b.textContent = text;
     b.hidden = false;
   }
 
-  function hideBanner() {
-    $('banner').hidden = true;
-    for (const f of Object.values(st.fields)) if (f.ok && f.msg) {
+  function hideBanner(id, fields) {
+    $(id || 'banner').hidden = true;
+    for (const f of Object.values(fields || st.fields)) if (f.ok && f.msg) {
       f.div.classList.remove('invalid');
       f.msg.textContent = '';
     }
@@ -623,9 +635,311 @@
     card.hidden = false;
   }
 
+  // ---- the Network tab -----------------------------------------------------------------------
+
+  function netMeta() {
+    return net.list.networks.find((n) => n.name === $('net-name').value);
+  }
+
+  // A population's size at `scale`, rounded as the server rounds it.
+  function scaled(n, scale) {
+    return Math.max(1, Math.round(n * scale));
+  }
+
+  function describeNetwork() {
+    const m = netMeta();
+    const f = net.fields['net.scale'];
+    const scale = f && f.ok ? f.get() : m.defaults.scale;
+    const pops = m.populations.map((p) => `${p.name} ${scaled(p.neurons, scale)}`).join(', ');
+    const total = m.populations.reduce((a, p) => a + scaled(p.neurons, scale), 0);
+    $('net-about').textContent =
+      `${m.description} At scale ${fmt(scale)}: ${total} neurons (${pops}); sizes are multiplied ` +
+      'by the scale and connection probabilities divided by it, as lif-sim network --scale does.';
+  }
+
+  function buildNetFields() {
+    const m = netMeta();
+    const L = net.list.limits;
+    const box = $('net-fields');
+    box.innerHTML = '';
+    for (const k of Object.keys(net.fields)) delete net.fields[k];
+    const o = { fields: net.fields, onChange: describeNetwork, banner: 'net-banner' };
+    numberField(box, 'net.scale', 'scale (size factor)', Object.assign({ min: 0.01, max: L.scale, step: 0.01, value: m.defaults.scale }, o));
+    numberField(box, 'net.steps', `time steps (${fmt(m.dt_ms)} ms each)`, Object.assign({ min: 100, max: L.steps, step: 100, value: m.defaults.steps, integer: true }, o));
+    numberField(box, 'net.seed', 'seed', Object.assign({ min: 0, max: 4294967295, step: 1, value: m.defaults.seed, integer: true, slider: false }, o));
+    $('net-scalar').value = m.defaults.scalar;
+    describeNetwork();
+  }
+
+  function collectNet() {
+    const bad = Object.values(net.fields).filter((f) => !f.ok);
+    if (bad.length) {
+      showBanner('Fix the highlighted field' + (bad.length > 1 ? 's' : '') + ': ' + bad.map((f) => f.msg.textContent).join('; '), 'net-banner');
+      return null;
+    }
+    return {
+      name: $('net-name').value,
+      scale: net.fields['net.scale'].get(),
+      steps: net.fields['net.steps'].get(),
+      seed: net.fields['net.seed'].get(),
+      scalar: $('net-scalar').value,
+    };
+  }
+
+  function setNetStatus(text, busy) {
+    const s = $('net-status');
+    s.textContent = text;
+    s.classList.toggle('busy', !!busy);
+  }
+
+  async function runNetwork() {
+    if (net.inFlight) return;
+    const req = collectNet();
+    if (!req) return;
+    net.inFlight = true;
+    $('net-run').disabled = true;
+    setNetStatus('running…', true);
+    const t0 = performance.now();
+    try {
+      const res = await fetch('/api/network', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(req),
+      });
+      const body = await res.json().catch(() => ({ error: `the server answered ${res.status} without JSON` }));
+      if (!res.ok) {
+        const last = dash.net.lastResponse ? '\nThe plots still show the last run.' : '';
+        showBanner('The server refused this run: ' + (body.error || res.status) + last, 'net-banner');
+        const f = net.fields['net.' + String(body.error || '').split(':')[0].trim()];
+        if (f) {
+          f.div.classList.add('invalid');
+          f.msg.textContent = body.error;
+        }
+        setNetStatus(res.status === 503 ? 'busy: try again' : 'refused');
+      } else {
+        hideBanner('net-banner', net.fields);
+        dash.net.lastRequest = req;
+        dash.net.lastResponse = body;
+        renderNetwork();
+        dash.net.runs += 1;
+        setNetStatus(`ran in ${fmt(Math.round(performance.now() - t0))} ms`);
+      }
+    } catch (e) {
+      showBanner('Cannot reach the lif-sim server: ' + e.message, 'net-banner');
+      setNetStatus('offline');
+    } finally {
+      net.inFlight = false;
+      $('net-run').disabled = false;
+    }
+  }
+
+  function scalarLabel(s) {
+    return s === 'i16f16' ? 'I16F16' : s;
+  }
+
+  function ms(seconds) {
+    return fmt(Number((seconds * 1000).toPrecision(3)));
+  }
+
+  function renderNetwork() {
+    const b = dash.net.lastResponse;
+    if (!b || $('net-layout').hidden) return;
+    $('net-hint').hidden = true;
+    $('net-card').hidden = false;
+    dash.net.drawn = null; // until the raster is drawn
+    $('net-title').textContent = `${b.title}: ${b.neurons} neurons (scale ${fmt(b.scale)}), ${fmt(b.duration_ms)} ms in ${scalarLabel(b.scalar)}`;
+    const t = b.timing_s;
+    $('net-stats').textContent =
+      `${b.synapses} synapses · ${b.steps} steps of ${fmt(b.dt_ms)} ms · seed ${b.seed} · ${b.backend} backend, ` +
+      `${b.threads} thread${b.threads > 1 ? 's' : ''} · ${ms(t.total)} ms (connect ${ms(t.connect)}, deliver ${ms(t.deliver)}, ` +
+      `step ${ms(t.step)}) · ${fmt(Number((b.neuron_steps_per_s / 1e6).toPrecision(3)))} M neuron-steps/s`;
+
+    const table = $('net-table');
+    const tbody = table.tBodies[0];
+    tbody.innerHTML = '';
+    b.populations.forEach((p, k) => {
+      const tr = tbody.insertRow();
+      tr.dataset.population = p.name;
+      const cells = [
+        ['name', p.name],
+        ['model', p.model],
+        ['neurons', p.neurons],
+        ['spikes', p.spikes],
+        ['rate', p.rate_hz.toFixed(2)],
+        ['cv', p.cv_isi === null ? '—' : p.cv_isi.toFixed(3)],
+        ['rows', `${p.raster.rows} of ${p.neurons}`],
+      ];
+      for (const [cls, text] of cells) {
+        const td = tr.insertCell();
+        td.className = cls;
+        td.textContent = String(text);
+      }
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = COLORS[k % COLORS.length];
+      tr.cells[0].prepend(sw);
+      if (p.cv_isi !== null) tr.cells[5].title = `mean over the ${p.cv_neurons} neurons with at least 3 spikes`;
+    });
+    table.tFoot.innerHTML = '';
+    const peak = table.tFoot.insertRow().insertCell();
+    peak.colSpan = 7;
+    peak.id = 'net-peak';
+    peak.textContent =
+      b.population_rate_peak_hz === null
+        ? 'spectral peak of the population rate: none (the run is too short or the rate is flat)'
+        : `spectral peak of the population rate (all neurons, 1 ms bins): ${fmt(b.population_rate_peak_hz)} Hz`;
+
+    $('net-raster-title').textContent =
+      b.raster_rows === b.neurons
+        ? `spikes of all ${b.neurons} neurons`
+        : `spikes of ${b.raster_rows} of the ${b.neurons} neurons (the first of each population, in proportion to its size)`;
+    const legend = $('net-legend');
+    legend.innerHTML = '';
+    b.populations.forEach((p, k) => {
+      const span = document.createElement('span');
+      span.style.color = COLORS[k % COLORS.length];
+      span.textContent = `■ ${p.name}`;
+      legend.appendChild(span);
+    });
+    // The raster takes the rate plot's left and right edges once that is laid out, so that
+    // the two share one time axis on the page.
+    drawNetRates(b, (u) => {
+      const px = uPlot.pxRatio || window.devicePixelRatio || 1;
+      drawNetRaster(b, { left: u.bbox.left / px, right: u.width - (u.bbox.left + u.bbox.width) / px + 4 });
+    });
+  }
+
+  // 1, 2 or 5 times a power of ten, at least `raw`.
+  function niceStep(raw) {
+    const pow = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of [1, 2, 5, 10]) if (m * pow >= raw) return m * pow;
+    return 10 * pow;
+  }
+
+  // The raster: a row per neuron shown, populations in bands of their colour, time in ms.
+  function drawNetRaster(b, edges) {
+    const canvas = $('net-raster');
+    const dpr = window.devicePixelRatio || 1;
+    const cw = Math.max(300, canvas.clientWidth);
+    const ch = Math.max(120, canvas.clientHeight);
+    canvas.width = Math.round(cw * dpr);
+    canvas.height = Math.round(ch * dpr);
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, cw, ch);
+    const m = { left: Math.max(40, edges.left), right: Math.max(4, edges.right), top: 4, bottom: 32 };
+    const pw = cw - m.left - m.right;
+    const ph = ch - m.top - m.bottom;
+    const rowH = ph / Math.max(1, b.raster_rows);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    b.populations.forEach((p, k) => {
+      const y0 = m.top + p.raster.row0 * rowH;
+      const h = p.raster.rows * rowH;
+      if (k % 2 === 1) {
+        ctx.fillStyle = '#f5f7fa';
+        ctx.fillRect(m.left, y0, pw, h);
+      }
+      ctx.fillStyle = COLORS[k % COLORS.length];
+      ctx.fillText(p.name, m.left - 6, y0 + h / 2);
+    });
+    const dw = Math.max(1.5, pw / b.steps);
+    const dh = Math.max(1.5, Math.min(rowH * 0.8, 6));
+    let drawn = 0;
+    b.populations.forEach((p, k) => {
+      ctx.fillStyle = COLORS[k % COLORS.length];
+      const { t, i, row0 } = p.raster;
+      for (let j = 0; j < t.length; j++) {
+        const x = m.left + ((t[j] + 0.5) / b.steps) * pw;
+        const y = m.top + (row0 + i[j] + 0.5) * rowH;
+        ctx.fillRect(x - dw / 2, y - dh / 2, dw, dh);
+      }
+      drawn += t.length;
+    });
+    dash.net.drawn = drawn;
+    ctx.strokeStyle = '#d8dde6';
+    ctx.lineWidth = 1;
+    ctx.strokeRect(m.left - 0.5, m.top - 0.5, pw + 1, ph + 1);
+    ctx.fillStyle = '#5b6577';
+    ctx.strokeStyle = '#5b6577';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    const T = b.duration_ms;
+    const step = niceStep(T / Math.max(2, Math.floor(pw / 90)));
+    for (let k = 0; k * step <= T + 1e-9; k++) {
+      const x = Math.round(m.left + ((k * step) / T) * pw) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(x, m.top + ph);
+      ctx.lineTo(x, m.top + ph + 4);
+      ctx.stroke();
+      ctx.fillText(fmt(Number((k * step).toPrecision(6))), x, m.top + ph + 6);
+    }
+    ctx.fillText('time (ms)', m.left + pw / 2, m.top + ph + 19);
+    return drawn;
+  }
+
+  function drawNetRates(b, ready) {
+    if (dash.net.ratePlot) dash.net.ratePlot.destroy();
+    const box = $('net-rate-plot');
+    box.innerHTML = '';
+    const width = Math.max(260, box.clientWidth - 4);
+    const series = [{ label: 'time (ms)' }].concat(
+      b.populations.map((p, k) => ({ label: p.name, stroke: COLORS[k % COLORS.length], width: 1.25 })),
+    );
+    dash.net.ratePlot = new uPlot(
+      {
+        title: `population rate (${fmt(b.rate_bin_ms)} ms bins)`,
+        width,
+        height: 200,
+        scales: { x: { time: false, range: [0, b.duration_ms] }, y: { range: (u, lo, hi) => [0, Math.max(1, hi * 1.05)] } },
+        legend: { live: false },
+        hooks: { ready: [ready] },
+        series,
+        axes: [{ label: 'time (ms)' }, { label: 'rate (Hz)', size: 56 }],
+      },
+      [b.rate_t_ms].concat(b.populations.map((p) => p.rate_binned_hz)),
+      box,
+    );
+  }
+
+  async function startNetworks() {
+    try {
+      const res = await fetch('/api/networks');
+      if (!res.ok) throw new Error(`the server answered ${res.status}`);
+      net.list = await res.json();
+    } catch (e) {
+      showBanner('Cannot list the networks: ' + e.message, 'net-banner');
+      $('net-run').disabled = true;
+      return;
+    }
+    for (const n of net.list.networks) $('net-name').add(new Option(`${n.title} (${n.name})`, n.name));
+    for (const s of net.list.scalars) $('net-scalar').add(new Option(scalarLabel(s), s));
+    buildNetFields();
+    $('net-name').addEventListener('change', buildNetFields);
+    $('net-run').addEventListener('click', runNetwork);
+  }
+
+  function showTab(name) {
+    const network = name === 'network';
+    $('layout').hidden = network;
+    $('net-layout').hidden = !network;
+    $('status').hidden = network;
+    $('tab-single').setAttribute('aria-selected', String(!network));
+    $('tab-network').setAttribute('aria-selected', String(network));
+    history.replaceState(null, '', network ? '#network' : location.pathname);
+    if (network) renderNetwork();
+    else render();
+  }
+
   // ---- start -------------------------------------------------------------------------------
 
   async function start() {
+    $('tab-single').addEventListener('click', () => showTab('single'));
+    $('tab-network').addEventListener('click', () => showTab('network'));
+    startNetworks();
+    if (location.hash === '#network') showTab('network');
     let meta;
     try {
       meta = await (await fetch('/api/meta')).json();
@@ -665,7 +979,7 @@
     let resize = null;
     window.addEventListener('resize', () => {
       clearTimeout(resize);
-      resize = setTimeout(render, 150);
+      resize = setTimeout(() => ($('layout').hidden ? renderNetwork() : render()), 150);
     });
     send();
   }

@@ -2,7 +2,10 @@
 // playwright-core. It starts `lif-sim serve`, loads the page, moves a slider with the keyboard
 // and checks that the plotted data changed and equals, bit for bit, what `lif-sim run`
 // (lif-core through the simulator) computes for the settings the page shows; it types bad
-// values and checks they are refused; it saves screenshots to target/dashboard-e2e/.
+// values and checks they are refused. On the Network tab it runs the shipped CUBA network and
+// checks that the raster is drawn, that its dots are the spikes `lif-sim network` writes for
+// the same settings and that the table shows its rates. Screenshots go to
+// target/dashboard-e2e/.
 //
 // Run it with scripts/dashboard-e2e.sh, which installs what it needs.
 import { chromium } from 'playwright-core';
@@ -90,6 +93,79 @@ async function plotted(page, scalar) {
     }
     return { membrane, spikes, count: d.lastResponse.runs[s].summary.spike_count, request: d.lastRequest };
   }, scalar);
+}
+
+// The (step, neuron) rows of a uint32 .npy of shape (n, 2), as lif-sim network writes them.
+function readEvents(file) {
+  const buf = fs.readFileSync(file);
+  const major = buf[6];
+  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = (major === 1 ? 10 : 12) + headerLen;
+  const header = buf.subarray(major === 1 ? 10 : 12, start).toString('latin1');
+  if (!/'descr': '<u4'/.test(header) || /'fortran_order': True/.test(header)) throw new Error(`${file}: unexpected header ${header}`);
+  const rows = [];
+  for (let o = start; o + 8 <= buf.length; o += 8) rows.push([buf.readUInt32LE(o), buf.readUInt32LE(o + 4)]);
+  return rows;
+}
+
+// What `lif-sim network` writes for CUBA with the page's request: per population its events,
+// and the summary.
+function networkReference(req, tag) {
+  const dir = path.join(out, `network-${tag}`);
+  execFileSync(bin, ['network', path.join(root, 'examples', `${req.name}.toml`), '--scale', String(req.scale), '--steps', String(req.steps), '--seed', String(req.seed), '--scalar', req.scalar, '--no-plots', '--force', '--out', dir], { stdio: 'pipe' });
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  const events = summary.populations.map((p) => readEvents(path.join(dir, `spikes-${p.name}.npy`)));
+  return { summary, events };
+}
+
+// Pixels of the raster canvas by colour: how many are each population's colour.
+async function rasterPixels(page) {
+  return page.evaluate(() => {
+    const c = document.getElementById('net-raster');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const want = Array.from(document.querySelectorAll('#net-legend span')).map((s) => {
+      const m = /rgb\((\d+), (\d+), (\d+)\)/.exec(getComputedStyle(s).color);
+      return m.slice(1).map(Number);
+    });
+    const counts = want.map(() => 0);
+    for (let o = 0; o < d.length; o += 4) {
+      want.forEach((w, k) => {
+        if (Math.abs(d[o] - w[0]) + Math.abs(d[o + 1] - w[1]) + Math.abs(d[o + 2] - w[2]) < 12) counts[k] += 1;
+      });
+    }
+    return counts;
+  });
+}
+
+async function runNetwork(page) {
+  const runs = await page.evaluate(() => window.lifDashboard.net.runs);
+  await page.click('#net-run');
+  await page.waitForFunction((n) => window.lifDashboard.net.runs > n && window.lifDashboard.net.drawn !== null, runs, { timeout: 60000 });
+  return page.evaluate(() => ({ req: window.lifDashboard.net.lastRequest, body: window.lifDashboard.net.lastResponse, drawn: window.lifDashboard.net.drawn }));
+}
+
+async function checkNetwork(page, tag) {
+  const { req, body, drawn } = await runNetwork(page);
+  const ref = networkReference(req, tag);
+  const points = body.populations.reduce((a, p) => a + p.raster.t.length, 0);
+  check(drawn === points && points > 0, `${tag}: the raster drew all ${points} dots of the answer (${drawn})`);
+  const pixels = await rasterPixels(page);
+  check(pixels.length === body.populations.length && pixels.every((n) => n > 0), `${tag}: the raster canvas has dots of every population's colour (${pixels.join(', ')} pixels)`);
+  body.populations.forEach((p, k) => {
+    const shown = ref.events[k].filter(([, i]) => i < p.raster.rows);
+    const got = p.raster.t.map((t, j) => [t, p.raster.i[j]]);
+    check(sameArrays(got, shown), `${tag}: ${p.name}'s ${got.length} raster dots are lif-sim network's spikes of its first ${p.raster.rows} neurons`);
+  });
+  const rows = await page.$$eval('#net-table tbody tr', (trs) => trs.map((tr) => ({ name: tr.dataset.population, neurons: tr.querySelector('.neurons').textContent, spikes: tr.querySelector('.spikes').textContent, rate: tr.querySelector('.rate').textContent, cv: tr.querySelector('.cv').textContent })));
+  ref.summary.populations.forEach((p, k) => {
+    const r = rows[k] || {};
+    const cv = p.cv_isi === null ? '—' : p.cv_isi.toFixed(3);
+    check(r.name === p.name && r.neurons === String(p.neurons) && r.spikes === String(p.spikes) && r.rate === p.rate_hz.toFixed(2) && r.cv === cv, `${tag}: the table shows ${p.name}: ${r.neurons} neurons, ${r.spikes} spikes, ${r.rate} Hz, CV ${r.cv} (lif-sim network: ${p.neurons}, ${p.spikes}, ${p.rate_hz.toFixed(2)} Hz, CV ${cv})`);
+  });
+  const peak = await page.textContent('#net-peak');
+  const want = ref.summary.population_rate_peak_hz;
+  check(want === null ? /none/.test(peak) : peak.includes(`${Number(want.toPrecision(6))} Hz`), `${tag}: the table shows the spectral peak: "${peak}"`);
+  return { req, body };
 }
 
 function sameArrays(a, b) {
@@ -209,6 +285,38 @@ try {
   check(ext.request.params.neuromodulation === true && ext.request.modulation && ext.request.params.transform === 'tanh', 'the neuromodulation preset sends its switch, the tanh transform and a modulation signal');
   await verify(page, 'extended');
   await page.screenshot({ path: path.join(out, 'extended.png'), fullPage: true });
+
+  // The Network tab: CUBA at a tenth of its size (all 400 neurons in the raster), then in
+  // I16F16 at a larger scale (the raster shows the first rows of each population).
+  await page.click('#tab-network');
+  check((await page.isVisible('#net-controls')) && !(await page.isVisible('#controls')), 'the Network tab shows the network controls instead of the population ones');
+  check((await page.$$eval('#net-name option', (os) => os.map((o) => o.value))).join() === 'cuba', 'the shipped networks are listed (cuba)');
+  const netRequests = await page.evaluate(() => window.lifDashboard.requests);
+  await page.fill('#f-net-scale-text', '2');
+  await page.press('#f-net-scale-text', 'Enter');
+  await page.click('#net-run');
+  await page.waitForTimeout(300);
+  const netMsg = await page.textContent('.field[data-key="net.scale"] .msg');
+  check(/between/.test(netMsg) && !(await page.isHidden('#net-banner')) && (await page.evaluate(() => window.lifDashboard.net.runs)) === 0, `a scale of 2 is refused on the page: "${netMsg}"`);
+  for (const [field, v] of [['scale', '0.1'], ['steps', '3000'], ['seed', '3']]) {
+    await page.fill(`#f-net-${field}-text`, v);
+    await page.press(`#f-net-${field}-text`, 'Enter');
+  }
+  const small = await checkNetwork(page, 'cuba-f32');
+  check(JSON.stringify(small.req) === JSON.stringify({ name: 'cuba', scale: 0.1, steps: 3000, seed: 3, scalar: 'f32' }), `the network request carries the fields (${JSON.stringify(small.req)})`);
+  check(small.body.raster_rows === small.body.neurons, `every neuron of the small network has its raster row (${small.body.raster_rows})`);
+  check(await page.isHidden('#net-banner'), 'the refusal message went away with the run');
+  check(!(await page.evaluate(() => window.lifDashboard.net.ratePlot === null)) && (await page.locator('#net-rate-plot canvas').count()) === 1, 'the population rates are plotted');
+  check((await page.evaluate(() => window.lifDashboard.requests)) === netRequests, 'the Network tab did not rerun the population');
+  await page.screenshot({ path: path.join(out, 'network.png'), fullPage: true });
+  await page.fill('#f-net-scale-text', '0.5');
+  await page.press('#f-net-scale-text', 'Enter');
+  await page.selectOption('#net-scalar', 'i16f16');
+  const large = await checkNetwork(page, 'cuba-i16f16');
+  check(large.body.scalar === 'i16f16' && large.body.neurons === 2000 && large.body.raster_rows === 400, `the larger run: ${large.body.neurons} neurons in I16F16, ${large.body.raster_rows} raster rows`);
+  await page.screenshot({ path: path.join(out, 'network-i16f16.png'), fullPage: true });
+  await page.click('#tab-single');
+  check(await page.isVisible('#controls'), 'back on the Population tab');
 
   check(pageErrors.length === 0, `no errors in the page (${pageErrors.join(' | ')})`);
 } finally {
