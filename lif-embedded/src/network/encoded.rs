@@ -106,4 +106,3 @@ impl<S: Scalar, E: Encoder<S, C>, const C: usize, const W: usize> Group<S> for E
         None
     }
 }
-

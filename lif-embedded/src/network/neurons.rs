@@ -308,4 +308,3 @@ where
         self.neuron(i).as_ref().map(M::membrane)
     }
 }
-
