@@ -490,30 +490,30 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
             let mut start = Instant::now();
             for p in 0..np {
                 let mut out = std::mem::take(&mut spikes[p][now]);
-                {
-                    let incoming: Vec<(Projection<'_, S>, &[u32])> = into[p]
-                        .iter()
-                        .map(|&k| {
-                            let v = views[k];
-                            let side = if v.reads_previous_step() { before } else { now };
-                            (v, spikes[v.source][side].as_slice())
-                        })
-                        .collect();
-                    pops[p].prepare(*t, &incoming, chunks[p]);
-                }
-                let mid = Instant::now();
-                let stepped = pops[p].step(&mut out, chunks[p]);
+                let incoming: Vec<(Projection<'_, S>, &[u32])> = into[p]
+                    .iter()
+                    .map(|&k| {
+                        let v = views[k];
+                        let side = if v.reads_previous_step() { before } else { now };
+                        (v, spikes[v.source][side].as_slice())
+                    })
+                    .collect();
+                let stepped = pops[p].advance(*t, &incoming, &mut out, chunks[p]);
+                drop(incoming);
                 let end = Instant::now();
                 if u32::try_from(*t).is_ok() {
                     record(&out, *t as u32, rec, p);
                 }
                 spikes[p][now] = out;
                 let recorded = Instant::now();
-                timing.deliver += mid - start;
-                timing.step += end - mid;
+                let (deliver, step) = stepped?;
+                // Split the population's time as the ranges spent it.
+                let parts = (deliver + step).as_secs_f64();
+                let share = if parts > 0.0 { deliver.as_secs_f64() / parts } else { 0.5 };
+                timing.deliver += (end - start).mul_f64(share);
+                timing.step += (end - start).mul_f64(1.0 - share);
                 timing.record += recorded - end;
                 start = recorded;
-                stepped?;
             }
             *t += 1;
         }

@@ -6,6 +6,8 @@ use lif_core::population::{self, PerNeuron, Rows, Shared};
 use lif_core::projection::Projection;
 use lif_core::synapse::{Channel, Synapses};
 use lif_core::{AosSlices, Error, Neuron, RngState, Scalar, Stimulus};
+use std::time::{Duration, Instant};
+
 use multiversion::multiversion;
 use rayon::prelude::*;
 
@@ -21,11 +23,16 @@ pub enum Params<M> {
 /// What a network needs of a population, whatever its model.
 pub(crate) trait Group<S: Scalar>: Send + Sync {
     fn len(&self) -> usize;
-    /// Steps 1 and 2 of lif-core's network order (deliver, collect) for step `t`, in
-    /// ranges of `chunk` neurons (all at once when `chunk >= len`).
-    fn prepare(&mut self, t: u64, incoming: &[(Projection<'_, S>, &[u32])], chunk: usize);
-    /// Step 3: the neurons with the prepared input; spikes into `out` (packed words).
-    fn step(&mut self, out: &mut [u32], chunk: usize) -> Result<(), Error>;
+    /// Step `t` of lif-core's network order (deliver, collect, step the neurons) in ranges
+    /// of `chunk` neurons (all at once when `chunk >= len`), one parallel region; spikes into
+    /// `out` (packed words). Returns the wall time spent delivering and stepping.
+    fn advance(
+        &mut self,
+        t: u64,
+        incoming: &[(Projection<'_, S>, &[u32])],
+        out: &mut [u32],
+        chunk: usize,
+    ) -> Result<(Duration, Duration), Error>;
     /// The population on the device, its spike words of the step before in `last` (placed
     /// in row `last_row`).
     #[cfg(feature = "cuda")]
@@ -42,17 +49,15 @@ pub(crate) trait Group<S: Scalar>: Send + Sync {
     fn bytes_per_neuron(&self) -> usize;
 }
 
-/// One range's buffers in `prepare`: (index, ((input, delay buffer), (channels, streams))).
-type PrepareChunk<'a, S> = (
+/// One range's buffers: (index, (((input, delay buffer), (channels, streams)), (state, spike
+/// words))).
+type RangeParts<'a, S, T> = (
     usize,
     (
-        (&'a mut [S], &'a mut [S]),
-        (&'a mut [S], &'a mut [RngState]),
+        ((&'a mut [S], &'a mut [S]), (&'a mut [S], &'a mut [RngState])),
+        (&'a mut [T], &'a mut [u32]),
     ),
 );
-
-/// One range's buffers in `step`: (index, ((state, input), spike words)).
-type StepChunk<'a, S, T> = (usize, ((&'a mut [T], &'a [S]), &'a mut [u32]));
 
 /// One range's external input and synaptic input for step `t` (lif-core's `prepare`),
 /// compiled once per vector width and picked at run time, like the CPU backend's loop.
@@ -171,23 +176,41 @@ where
         self.state.len()
     }
 
-    fn prepare(&mut self, t: u64, incoming: &[(Projection<'_, S>, &[u32])], chunk: usize) {
+    fn advance(
+        &mut self,
+        t: u64,
+        incoming: &[(Projection<'_, S>, &[u32])],
+        out: &mut [u32],
+        chunk: usize,
+    ) -> Result<(Duration, Duration), Error> {
         let n = self.state.len();
         let c = self.channels.len();
         let chunk = chunk.clamp(1, n.max(1));
         self.relayout(chunk);
+        let words = chunk.div_ceil(population::BLOCK);
         let stimulus = self.stimulus;
-        let bias = self.bias.as_deref();
+        let (bias, params) = (self.bias.as_deref(), &self.params);
         let (channels, slots) = (&self.channels, self.slots);
-        let work = |(k, ((input, ring), (g, streams))): PrepareChunk<'_, S>| {
+        // One range: its input and synaptic input (lif-core's `prepare`), then its neurons.
+        let work = |(k, (((input, ring), (g, streams)), (state, out))): RangeParts<'_, S, M::State>| {
+            let begin = Instant::now();
             let start = k * chunk;
-            let range = start..start + input.len();
+            let len = input.len();
+            let range = start..start + len;
             let b = bias.and_then(|b| b.get(range.clone()));
             if let Ok(mut syn) = Synapses::part(channels, slots, n, range, ring, g) {
                 prepare_range(t, stimulus, streams, incoming, &mut syn, b, input);
             }
+            let mid = Instant::now();
+            let stepped = match params {
+                Params::Shared(m) => step_range(&Shared(m), state, input, out),
+                Params::PerNeuron(ms) => {
+                    step_range(&PerNeuron(&ms[start..start + len]), state, input, out)
+                }
+            };
+            (mid - begin, mid.elapsed(), stepped)
         };
-        // Streams exist only with a stimulus; without one, empty chunks pair with each range.
+        // Streams exist only with a stimulus; without one, empty parts pair with each range.
         let mut none: Vec<RngState> = Vec::new();
         let streams: &mut [RngState] = if self.streams.len() == n {
             &mut self.streams
@@ -195,19 +218,23 @@ where
             &mut none
         };
         if chunk >= n {
-            work((
+            let (d, s, r) = work((
                 0,
-                ((&mut self.input, &mut self.ring), (&mut self.g, streams)),
+                (
+                    ((&mut self.input, &mut self.ring), (&mut self.g, streams)),
+                    (&mut self.state, out),
+                ),
             ));
-            return;
+            return r.map(|()| (d, s));
         }
-        let stream_chunk = if streams.is_empty() { 0 } else { chunk };
-        let mut stream_parts: Vec<&mut [RngState]> = if stream_chunk == 0 {
+        let mut stream_parts: Vec<&mut [RngState]> = if streams.is_empty() {
             (0..n.div_ceil(chunk)).map(|_| Default::default()).collect()
         } else {
             streams.chunks_mut(chunk).collect()
         };
-        self.input
+        let wall = Instant::now();
+        let (d, s, r) = self
+            .input
             .par_chunks_mut(chunk)
             .zip(self.ring.par_chunks_mut(chunk * slots * c))
             .zip(
@@ -215,34 +242,20 @@ where
                     .par_chunks_mut(chunk * c)
                     .zip(stream_parts.par_iter_mut().map(|s| &mut **s)),
             )
+            .zip(self.state.par_chunks_mut(chunk).zip(out.par_chunks_mut(words)))
             .enumerate()
-            .for_each(work);
-    }
-
-    fn step(&mut self, out: &mut [u32], chunk: usize) -> Result<(), Error> {
-        let n = self.state.len();
-        let words = chunk.div_ceil(population::BLOCK);
-        let run = |(k, ((state, input), out)): StepChunk<'_, S, M::State>| {
-            let len = input.len();
-            match &self.params {
-                Params::Shared(m) => step_range(&Shared(m), state, input, out),
-                Params::PerNeuron(ms) => step_range(
-                    &PerNeuron(&ms[k * chunk..k * chunk + len]),
-                    state,
-                    input,
-                    out,
-                ),
-            }
-        };
-        if chunk >= n {
-            return run((0, ((&mut self.state, &self.input), out)));
-        }
-        self.state
-            .par_chunks_mut(chunk)
-            .zip(self.input.par_chunks(chunk))
-            .zip(out.par_chunks_mut(words))
-            .enumerate()
-            .try_for_each(run)
+            .map(work)
+            .reduce(
+                || (Duration::ZERO, Duration::ZERO, Ok(())),
+                |a, b| (a.0 + b.0, a.1 + b.1, a.2.and(b.2)),
+            );
+        r?;
+        // The region's wall time, split in proportion to the threads' time in each part.
+        let wall = wall.elapsed();
+        let busy = (d + s).as_secs_f64();
+        let share = if busy > 0.0 { d.as_secs_f64() / busy } else { 0.5 };
+        let deliver = wall.mul_f64(share);
+        Ok((deliver, wall.saturating_sub(deliver)))
     }
 
     fn resize_slots(&mut self, slots: usize) {
