@@ -509,7 +509,11 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
                 let (deliver, step) = stepped?;
                 // Split the population's time as the ranges spent it.
                 let parts = (deliver + step).as_secs_f64();
-                let share = if parts > 0.0 { deliver.as_secs_f64() / parts } else { 0.5 };
+                let share = if parts > 0.0 {
+                    deliver.as_secs_f64() / parts
+                } else {
+                    0.5
+                };
                 timing.deliver += (end - start).mul_f64(share);
                 timing.step += (end - start).mul_f64(1.0 - share);
                 timing.record += recorded - end;

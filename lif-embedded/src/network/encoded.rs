@@ -7,7 +7,7 @@ use crate::encoder::Encoder;
 
 use super::{Group, parity};
 
-/// An [`Encoder`] as a population of a [`Network`]: each step its `C` sensor values (the
+/// An [`Encoder`] as a population of a [`Network`](super::Network): each step its `C` sensor values (the
 /// step's external input) are encoded into the spikes of its `E::CHANNELS` neurons, kept for
 /// two steps in `W = words(E::CHANNELS)` words (checked at compile time). It takes no
 /// projections (it has no synapse channels).

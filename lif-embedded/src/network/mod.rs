@@ -5,7 +5,7 @@
 //! - [`Neurons`]: `N` neurons of one model (shared or per-neuron [`Params`]), an optional
 //!   bias, `C` synapse channels, a delay buffer of `D` steps and double-buffered spikes
 //!   (`W = words(N)` words each), all in fixed-size arrays.
-//! - [`Encoded`]: an [`Encoder`] as a population whose spikes encode the step's sensor values.
+//! - [`Encoded`]: an [`Encoder`](crate::encoder::Encoder) as a population whose spikes encode the step's sensor values.
 //! - [`Network`]: `P` such [`Group`]s, borrowed, and the projections between them, borrowed
 //!   too. On a board their weights, indices and delays are `&'static` tables in flash
 //!   (generated at build time from a seed with [`lif_core::connect`], or trained); only the

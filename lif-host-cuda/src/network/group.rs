@@ -54,7 +54,10 @@ pub(crate) trait Group<S: Scalar>: Send + Sync {
 type RangeParts<'a, S, T> = (
     usize,
     (
-        ((&'a mut [S], &'a mut [S]), (&'a mut [S], &'a mut [RngState])),
+        (
+            (&'a mut [S], &'a mut [S]),
+            (&'a mut [S], &'a mut [RngState]),
+        ),
         (&'a mut [T], &'a mut [u32]),
     ),
 );
@@ -192,24 +195,25 @@ where
         let (bias, params) = (self.bias.as_deref(), &self.params);
         let (channels, slots) = (&self.channels, self.slots);
         // One range: its input and synaptic input (lif-core's `prepare`), then its neurons.
-        let work = |(k, (((input, ring), (g, streams)), (state, out))): RangeParts<'_, S, M::State>| {
-            let begin = Instant::now();
-            let start = k * chunk;
-            let len = input.len();
-            let range = start..start + len;
-            let b = bias.and_then(|b| b.get(range.clone()));
-            if let Ok(mut syn) = Synapses::part(channels, slots, n, range, ring, g) {
-                prepare_range(t, stimulus, streams, incoming, &mut syn, b, input);
-            }
-            let mid = Instant::now();
-            let stepped = match params {
-                Params::Shared(m) => step_range(&Shared(m), state, input, out),
-                Params::PerNeuron(ms) => {
-                    step_range(&PerNeuron(&ms[start..start + len]), state, input, out)
+        let work =
+            |(k, (((input, ring), (g, streams)), (state, out))): RangeParts<'_, S, M::State>| {
+                let begin = Instant::now();
+                let start = k * chunk;
+                let len = input.len();
+                let range = start..start + len;
+                let b = bias.and_then(|b| b.get(range.clone()));
+                if let Ok(mut syn) = Synapses::part(channels, slots, n, range, ring, g) {
+                    prepare_range(t, stimulus, streams, incoming, &mut syn, b, input);
                 }
+                let mid = Instant::now();
+                let stepped = match params {
+                    Params::Shared(m) => step_range(&Shared(m), state, input, out),
+                    Params::PerNeuron(ms) => {
+                        step_range(&PerNeuron(&ms[start..start + len]), state, input, out)
+                    }
+                };
+                (mid - begin, mid.elapsed(), stepped)
             };
-            (mid - begin, mid.elapsed(), stepped)
-        };
         // Streams exist only with a stimulus; without one, empty parts pair with each range.
         let mut none: Vec<RngState> = Vec::new();
         let streams: &mut [RngState] = if self.streams.len() == n {
@@ -242,7 +246,11 @@ where
                     .par_chunks_mut(chunk * c)
                     .zip(stream_parts.par_iter_mut().map(|s| &mut **s)),
             )
-            .zip(self.state.par_chunks_mut(chunk).zip(out.par_chunks_mut(words)))
+            .zip(
+                self.state
+                    .par_chunks_mut(chunk)
+                    .zip(out.par_chunks_mut(words)),
+            )
             .enumerate()
             .map(work)
             .reduce(
@@ -253,7 +261,11 @@ where
         // The region's wall time, split in proportion to the threads' time in each part.
         let wall = wall.elapsed();
         let busy = (d + s).as_secs_f64();
-        let share = if busy > 0.0 { d.as_secs_f64() / busy } else { 0.5 };
+        let share = if busy > 0.0 {
+            d.as_secs_f64() / busy
+        } else {
+            0.5
+        };
         let deliver = wall.mul_f64(share);
         Ok((deliver, wall.saturating_sub(deliver)))
     }
