@@ -11,7 +11,7 @@
 //! - **Neuron state** (RAM): per neuron, 4 per state variable (LIF, IF and LI hold `v`;
 //!   CubaLIF and CubaLI hold `v` and `I`) plus a 4-byte input accumulator; spiking neurons
 //!   add two bits (this step's spikes and the last step's, in 32-bit words).
-//! - **Input** (RAM): the input vector, 4 per element.
+//! - **Input** (RAM): the top-level graph's input vector, 4 per element.
 //!
 //! Flatten and pooling store nothing.
 
@@ -103,7 +103,11 @@ fn collect(graph: &Graph, path: &str, storage: Storage, out: &mut Vec<NodeFootpr
             .get(name)
             .and_then(|s| s.1.as_ref())
             .map(|s| s.iter().product::<usize>());
-        let (flash, ram) = node_bytes(node, size, storage);
+        let (flash, ram) = match node {
+            // A subgraph's Input is an interface, not a buffer.
+            Node::Input { .. } if !path.is_empty() => (0, 0),
+            _ => node_bytes(node, size, storage),
+        };
         if flash + ram > 0 {
             out.push(NodeFootprint {
                 node: p,

@@ -15,6 +15,7 @@ mod inputs;
 mod netconfig;
 mod netrun;
 mod netstats;
+mod nir;
 mod outputs;
 mod plots;
 mod serve;
@@ -66,6 +67,9 @@ enum Command {
     /// Start the dashboard: a local web page on 127.0.0.1 whose controls rerun the simulation
     /// (in f32 and I16F16 side by side) as they move. Prints the address; Ctrl-C stops it.
     Serve(ServeArgs),
+    /// NIR graphs (.nir files exported by snnTorch, Norse, ...): `nir inspect FILE` prints the
+    /// graph and the flash and RAM it would need on a microcontroller.
+    Nir(nir::NirArgs),
 }
 
 #[derive(clap::Args)]
@@ -363,6 +367,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Network(args) => network(args),
         Command::Serve(args) => serve::serve(args.port, args.backend),
+        Command::Nir(args) => nir::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
