@@ -156,7 +156,8 @@ pub struct Conv {
     pub dilation: Vec<usize>,
     /// Channel groups.
     pub groups: usize,
-    /// The input's shape `(channels, spatial...)` when the file gives it.
+    /// The input's spatial shape (length, or height and width) when the file gives it, as
+    /// nir 1.0.8 writes it; a shape with the channels first is accepted too.
     pub input_shape: Option<Vec<usize>>,
 }
 

@@ -280,3 +280,170 @@ fn shapes_through_conv_pool_and_flatten() {
         "edge (flat, fc): node `flat` puts out (64) but node `fc` takes (63)"
     );
 }
+
+fn int(shape: &[usize], v: &[i64]) -> Item {
+    Item::Data(Data {
+        shape: shape.to_vec(),
+        value: Value::Int(v.to_vec()),
+    })
+}
+
+fn f32s(shape: &[usize], x: f32) -> Item {
+    Item::Data(Data {
+        shape: shape.to_vec(),
+        value: Value::F32(vec![x; shape.iter().product()]),
+    })
+}
+
+/// The layout nir 1.0.8's writer gives these nodes (checked with h5py on a file it wrote):
+/// scalar int64 `groups`, `dilation` and Conv1d `input_shape`; spatial `input_shape`; a string
+/// `padding`; Flatten's `input_type` as a dataset; CubaLI in float64.
+#[test]
+fn conv_pool_and_element_wise_nodes_as_nir_writes_them() {
+    let nodes = vec![
+        (
+            "input",
+            node("Input", vec![("shape", int(&[3], &[2, 8, 8]))]),
+        ),
+        (
+            "conv",
+            node(
+                "Conv2d",
+                vec![
+                    ("weight", f32s(&[4, 2, 3, 3], 0.125)),
+                    ("bias", f32s(&[4], 0.0)),
+                    ("stride", int(&[2], &[1, 1])),
+                    ("padding", int(&[2], &[1, 1])),
+                    ("dilation", int(&[2], &[1, 1])),
+                    ("groups", int(&[], &[1])),
+                    ("input_shape", int(&[2], &[8, 8])),
+                ],
+            ),
+        ),
+        (
+            "if",
+            node(
+                "IF",
+                vec![
+                    ("r", f32s(&[4, 8, 8], 1.0)),
+                    ("v_threshold", f32s(&[4, 8, 8], 1.0)),
+                    ("v_reset", f32s(&[4, 8, 8], 0.0)),
+                ],
+            ),
+        ),
+        (
+            "pool",
+            node(
+                "SumPool2d",
+                vec![
+                    ("kernel_size", int(&[2], &[2, 2])),
+                    ("stride", int(&[2], &[2, 2])),
+                    ("padding", int(&[2], &[0, 0])),
+                ],
+            ),
+        ),
+        (
+            "avg",
+            node(
+                "AvgPool2d",
+                vec![
+                    ("kernel_size", int(&[2], &[2, 2])),
+                    ("stride", int(&[2], &[2, 2])),
+                    ("padding", int(&[2], &[0, 0])),
+                ],
+            ),
+        ),
+        (
+            "flat",
+            node(
+                "Flatten",
+                vec![
+                    ("start_dim", int(&[], &[0])),
+                    ("end_dim", int(&[], &[-1])),
+                    ("input_type", int(&[3], &[4, 2, 2])),
+                ],
+            ),
+        ),
+        (
+            "c1",
+            node(
+                "Conv1d",
+                vec![
+                    ("weight", f32s(&[1, 1, 3], 1.0)),
+                    ("bias", f32s(&[1], 0.0)),
+                    ("stride", int(&[], &[1])),
+                    ("padding", s("same")),
+                    ("dilation", int(&[], &[1])),
+                    ("groups", int(&[], &[1])),
+                    ("input_shape", int(&[], &[16])),
+                ],
+            ),
+        ),
+        ("scale", node("Scale", vec![("scale", f32s(&[16], 0.5))])),
+        (
+            "thr",
+            node("Threshold", vec![("threshold", f32s(&[16], 0.25))]),
+        ),
+        (
+            "li",
+            node(
+                "CubaLI",
+                vec![
+                    ("tau_mem", f(&[16], &[0.02; 16])),
+                    ("tau_syn", f(&[16], &[0.005; 16])),
+                    ("r", f(&[16], &[1.0; 16])),
+                    ("v_leak", f(&[16], &[0.0; 16])),
+                    ("w_in", f(&[16], &[1.0; 16])),
+                ],
+            ),
+        ),
+        ("output", node("Output", vec![("shape", int(&[1], &[16]))])),
+    ];
+    let edges = [
+        ("input", "conv"),
+        ("conv", "if"),
+        ("if", "pool"),
+        ("pool", "avg"),
+        ("avg", "flat"),
+        ("flat", "c1"),
+        ("c1", "scale"),
+        ("scale", "thr"),
+        ("thr", "li"),
+        ("li", "output"),
+    ];
+    let nir = parse(graph_tree(nodes, &edges)).unwrap();
+    nir.graph.validate().unwrap();
+    let shapes = nir.graph.shapes();
+    assert_eq!(shapes["conv"], (Some(vec![2, 8, 8]), Some(vec![4, 8, 8])));
+    assert_eq!(shapes["avg"].1, Some(vec![4, 2, 2]));
+    assert_eq!(shapes["c1"], (Some(vec![1, 16]), Some(vec![1, 16])));
+    let Node::Conv1d(c1) = &nir.graph.nodes["c1"] else {
+        panic!("c1");
+    };
+    assert_eq!(c1.padding, Padding::Named("same".into()));
+    let types: Vec<&str> = nir.graph.nodes.values().map(|n| n.type_name()).collect();
+    assert_eq!(
+        types,
+        [
+            "AvgPool2d",
+            "Conv1d",
+            "Conv2d",
+            "Flatten",
+            "IF",
+            "Input",
+            "CubaLI",
+            "Output",
+            "SumPool2d",
+            "Scale",
+            "Threshold"
+        ]
+    );
+    // A Conv2d whose input_shape fits neither way names the node.
+    let mut g = nir.graph.clone();
+    if let Some(Node::Conv2d(c)) = g.nodes.get_mut("conv") {
+        c.input_shape = Some(vec![3, 8, 8]);
+    }
+    assert!(
+        matches!(g.validate(), Err(Error::BadParameter { node, param: "input_shape", .. }) if node == "conv")
+    );
+}

@@ -255,13 +255,13 @@ fn check_conv(c: &Conv, dims: usize, path: &str) -> Result<(), Error> {
         _ => {}
     }
     if let Some(s) = &c.input_shape
-        && (s.len() != dims + 1 || s[0] != w[1] * c.groups)
+        && conv_input(c).is_none()
     {
         return Err(bad(
             path,
             "input_shape",
             format!(
-                "{} for a weight of shape {} and {} groups",
+                "{} (spatial, or channels first) for a weight of shape {} and {} groups",
                 fmt_shape(s),
                 fmt_shape(w),
                 c.groups
@@ -269,6 +269,24 @@ fn check_conv(c: &Conv, dims: usize, path: &str) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// A convolution's full input shape `(channels, spatial...)` from its `input_shape` (spatial,
+/// or with the channels first), when given and consistent with the weight.
+fn conv_input(c: &Conv) -> Option<Vec<usize>> {
+    let s = c.input_shape.as_ref()?;
+    let w = c.weight.shape();
+    let dims = w.len().checked_sub(2)?;
+    let channels = w.get(1)?.checked_mul(c.groups)?;
+    if s.len() == dims {
+        let mut full = vec![channels];
+        full.extend_from_slice(s);
+        Some(full)
+    } else if s.len() == dims + 1 && s[0] == channels {
+        Some(s.clone())
+    } else {
+        None
+    }
 }
 
 fn check_pool(p: &Pool2d, path: &str) -> Result<(), Error> {
@@ -390,8 +408,8 @@ fn infer(g: &Graph) -> Shapes {
                 input_shape: Some(s),
                 ..
             } => (Some(s.clone()), out_from(node, s)),
-            Node::Conv1d(c) | Node::Conv2d(c) => match &c.input_shape {
-                Some(s) => (Some(s.clone()), out_from(node, s)),
+            Node::Conv1d(c) | Node::Conv2d(c) => match conv_input(c) {
+                Some(s) => (Some(s.clone()), out_from(node, &s)),
                 None => (None, None),
             },
             Node::Graph(sub) => {
