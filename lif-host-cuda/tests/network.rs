@@ -692,3 +692,30 @@ fn cuda_networks_equal_the_cpu_bit_for_bit() {
         both::<I16F16>(&spec, case);
     }
 }
+
+#[test]
+fn input_rows_drive_a_population_and_a_run_past_them_is_refused() {
+    let leaky = LeakyConfig {
+        beta: 0.5,
+        ..LeakyConfig::default()
+    }
+    .build::<f32>()
+    .unwrap();
+    let mut net = Network::<f32>::new(0, 1.0);
+    // Neuron 0 gets 2.0 at steps 0 and 2, neuron 1 nothing: it fires exactly then.
+    let rows = vec![2.0, 0.0, 0.0, 0.0, 2.0, 0.0];
+    let a = net
+        .add(PopulationSpec::new("a", leaky, 2).input_rows(rows))
+        .unwrap();
+    let mut rec = Recording::default();
+    net.run(3, &mut rec).unwrap();
+    assert_eq!(rec.events[a], vec![(0, 0), (2, 0)]);
+    let err = net.run(1, &mut rec).unwrap_err();
+    assert!(err.to_string().contains("input rows"), "{err}");
+    let bad = Network::<f32>::new(0, 1.0)
+        .add(PopulationSpec::new("b", leaky, 2).input_rows(vec![1.0; 3]));
+    assert!(bad.is_err());
+    let nan = Network::<f32>::new(0, 1.0)
+        .add(PopulationSpec::new("c", leaky, 1).input_rows(vec![f32::NAN]));
+    assert!(nan.unwrap_err().to_string().contains("non-finite"));
+}

@@ -73,6 +73,13 @@ where
             });
         }
     };
+    if host.rows.is_some() {
+        return Err(SimError::Unsupported {
+            backend: "cuda",
+            model: "input rows in a network (use a Stimulus)",
+            scalar: S::NAME,
+        });
+    }
     let prefix = kernel_prefix::<M>().ok_or(SimError::Unsupported {
         backend: "cuda",
         model: std::any::type_name::<M>(),

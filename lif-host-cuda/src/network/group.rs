@@ -45,6 +45,8 @@ pub(crate) trait Group<S: Scalar>: Send + Sync {
     fn resize_slots(&mut self, slots: usize);
     /// Membrane of neuron `i`.
     fn membrane(&self, i: usize) -> Option<S>;
+    /// Steps of external input rows, when the population has them.
+    fn input_steps(&self) -> Option<usize>;
     /// Bytes of state per neuron (model state, channels, buffers, input, stream).
     fn bytes_per_neuron(&self) -> usize;
 }
@@ -62,21 +64,31 @@ type RangeParts<'a, S, T> = (
     ),
 );
 
+/// A range's external input at one step.
+enum External<'a, S> {
+    /// None: zeros.
+    None,
+    /// Generated, with the range's input streams.
+    Stimulus(Stimulus<S>, &'a mut [RngState]),
+    /// The range's part of the step's input row.
+    Row(&'a [S]),
+}
+
 /// One range's external input and synaptic input for step `t` (lif-core's `prepare`),
 /// compiled once per vector width and picked at run time, like the CPU backend's loop.
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2",))]
 fn prepare_range<S: Scalar>(
     t: u64,
-    stimulus: Option<Stimulus<S>>,
-    streams: &mut [RngState],
+    external: External<'_, S>,
     incoming: &[(Projection<'_, S>, &[u32])],
     syn: &mut Synapses<'_, S>,
     bias: Option<&[S]>,
     input: &mut [S],
 ) {
-    match stimulus {
-        Some(s) => s.sample_into(s.level(t), streams, input),
-        None => input.fill(S::ZERO),
+    match external {
+        External::Stimulus(s, streams) => s.sample_into(s.level(t), streams, input),
+        External::Row(r) if r.len() == input.len() => input.copy_from_slice(r),
+        _ => input.fill(S::ZERO),
     }
     prepare(t, incoming.iter().map(|(p, s)| (p, *s)), syn, bias, input);
 }
@@ -113,6 +125,9 @@ pub(crate) struct Pop<S: Scalar, M: Neuron<S>> {
     pub g: Vec<S>,
     pub bias: Option<Vec<S>>,
     pub stimulus: Option<Stimulus<S>>,
+    /// External input rows, row-major (steps, n), checked finite; the network checks that
+    /// they cover every step it runs.
+    pub rows: Option<Vec<S>>,
     pub streams: Vec<RngState>,
     pub input: Vec<S>,
     /// The range length the channel values and delay buffer are laid out for (one block of
@@ -193,6 +208,10 @@ where
         let words = chunk.div_ceil(population::BLOCK);
         let stimulus = self.stimulus;
         let (bias, params) = (self.bias.as_deref(), &self.params);
+        let row = self.rows.as_deref().and_then(|r| {
+            let at = usize::try_from(t).ok()?.checked_mul(n)?;
+            r.get(at..at + n)
+        });
         let (channels, slots) = (&self.channels, self.slots);
         // One range: its input and synaptic input (lif-core's `prepare`), then its neurons.
         let work =
@@ -203,7 +222,12 @@ where
                 let range = start..start + len;
                 let b = bias.and_then(|b| b.get(range.clone()));
                 if let Ok(mut syn) = Synapses::part(channels, slots, n, range, ring, g) {
-                    prepare_range(t, stimulus, streams, incoming, &mut syn, b, input);
+                    let external = match (stimulus, row.and_then(|r| r.get(start..start + len))) {
+                        (Some(s), _) => External::Stimulus(s, streams),
+                        (None, Some(r)) => External::Row(r),
+                        (None, None) => External::None,
+                    };
+                    prepare_range(t, external, incoming, &mut syn, b, input);
                 }
                 let mid = Instant::now();
                 let stepped = match params {
@@ -278,6 +302,11 @@ where
 
     fn membrane(&self, i: usize) -> Option<S> {
         self.state.get(i).map(M::membrane)
+    }
+
+    fn input_steps(&self) -> Option<usize> {
+        let n = self.state.len().max(1);
+        self.rows.as_ref().map(|r| r.len() / n)
     }
 
     fn bytes_per_neuron(&self) -> usize {
