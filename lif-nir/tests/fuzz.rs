@@ -1,6 +1,7 @@
 //! The reader's entry point on malformed input: random bytes, every fixture truncated at
 //! random lengths, and fixtures with random bytes flipped or overwritten. Each must give an
 //! `Ok` or an `Err`, never a panic, quickly. Fixed seed: the same inputs on every run.
+//! `LIF_NIR_FUZZ_SCALE=N` runs N times as many (a longer soak, e.g. in release mode).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -53,12 +54,16 @@ fn try_one(bytes: Vec<u8>, what: &str, slowest: &mut Duration) -> bool {
 #[test]
 fn malformed_files_are_errors_never_panics() {
     let files = fixtures();
+    let scale: usize = std::env::var("LIF_NIR_FUZZ_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let mut rng = Rng(0x6c69_662d_6e69_7221);
     let mut slowest = Duration::ZERO;
     let (mut ok, mut total) = (0usize, 0usize);
     let start = Instant::now();
     // Random bytes, some behind a valid HDF5 signature so the reader goes deeper.
-    for i in 0..300 {
+    for i in 0..300 * scale {
         let n = rng.below(4096);
         let mut b: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
         if i % 2 == 0 && b.len() >= 8 {
@@ -69,7 +74,7 @@ fn malformed_files_are_errors_never_panics() {
     }
     // Every fixture truncated at random lengths (and at 0): never a whole graph.
     for (name, bytes) in &files {
-        for k in 0..150 {
+        for k in 0..150 * scale {
             let cut = if k == 0 { 0 } else { rng.below(bytes.len()) };
             let what = format!("{name} truncated to {cut} bytes");
             try_one(bytes[..cut].to_vec(), &what, &mut slowest);
@@ -78,7 +83,7 @@ fn malformed_files_are_errors_never_panics() {
     }
     // Flipped bits and overwritten bytes; many land in padding and still read fine.
     for (name, bytes) in &files {
-        for k in 0..600 {
+        for k in 0..600 * scale {
             let mut b = bytes.clone();
             let edits = 1 + rng.below(8);
             for _ in 0..edits {
