@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 const MAX_DEPTH: usize = 32;
 /// Datasets with more elements than this are refused before they are read.
 const MAX_ELEMENTS: u64 = 1 << 28;
+/// Deflate expands at most about 1032 to 1: a compressed dataset larger than this many times
+/// the file cannot be real (checked before reading, so a corrupted shape allocates nothing).
+const MAX_EXPANSION: u64 = 1100;
 /// Objects (groups and datasets) in one file, at most.
 const MAX_OBJECTS: usize = 1 << 20;
 
@@ -69,16 +72,25 @@ fn err(path: &str, e: impl std::fmt::Display) -> H5Error {
 
 /// Reads the whole file into a tree (every group and dataset).
 pub(crate) fn read_tree(bytes: Vec<u8>) -> Result<Tree, H5Error> {
+    let len = bytes.len() as u64;
     let file = hdf5_pure::File::from_bytes(bytes).map_err(|e| err("", e))?;
-    let mut objects = 0;
-    read_group(&file.root(), "", 0, &mut objects)
+    let mut ctx = Ctx { objects: 0, len };
+    read_group(&file.root(), "", 0, &mut ctx)
+}
+
+/// What the whole read keeps track of.
+struct Ctx {
+    /// Objects seen so far.
+    objects: usize,
+    /// The file's length in bytes.
+    len: u64,
 }
 
 fn read_group(
     g: &hdf5_pure::Group,
     path: &str,
     depth: usize,
-    objects: &mut usize,
+    ctx: &mut Ctx,
 ) -> Result<Tree, H5Error> {
     if depth > MAX_DEPTH {
         return Err(err(path, format!("groups nested deeper than {MAX_DEPTH}")));
@@ -86,26 +98,26 @@ fn read_group(
     let mut tree = Tree::new();
     let datasets = g.datasets().map_err(|e| err(path, e))?;
     let groups = g.groups().map_err(|e| err(path, e))?;
-    *objects += datasets.len() + groups.len();
-    if *objects > MAX_OBJECTS {
+    ctx.objects += datasets.len() + groups.len();
+    if ctx.objects > MAX_OBJECTS {
         return Err(err(path, format!("more than {MAX_OBJECTS} objects")));
     }
     for name in datasets {
         let p = format!("{path}/{name}");
         let d = g.dataset(&name).map_err(|e| err(&p, e))?;
-        let data = read_data(&d, &p)?;
+        let data = read_data(&d, &p, ctx.len)?;
         tree.insert(name, Item::Data(data));
     }
     for name in groups {
         let p = format!("{path}/{name}");
         let child = g.group(&name).map_err(|e| err(&p, e))?;
-        let sub = read_group(&child, &p, depth + 1, objects)?;
+        let sub = read_group(&child, &p, depth + 1, ctx)?;
         tree.insert(name, Item::Group(sub));
     }
     Ok(tree)
 }
 
-fn read_data(d: &hdf5_pure::Dataset, path: &str) -> Result<Data, H5Error> {
+fn read_data(d: &hdf5_pure::Dataset, path: &str, file_len: u64) -> Result<Data, H5Error> {
     use hdf5_pure::DType;
     let dims = d.shape().map_err(|e| err(path, e))?;
     let mut elements: u64 = 1;
@@ -119,6 +131,19 @@ fn read_data(d: &hdf5_pure::Dataset, path: &str) -> Result<Data, H5Error> {
         .iter()
         .map(|&n| usize::try_from(n).map_err(|_| err(path, format!("shape {dims:?} too large"))))
         .collect::<Result<Vec<_>, _>>()?;
+    // The stored bytes must fit in the file (contiguous) or inflate from it (filtered).
+    let size = d.element_size().map_err(|e| err(path, e))?;
+    let room = if d.filters().is_empty() {
+        file_len
+    } else {
+        file_len.saturating_mul(MAX_EXPANSION)
+    };
+    if elements.saturating_mul(size.max(1)) > room {
+        return Err(err(
+            path,
+            format!("shape {dims:?} of {size}-byte elements cannot fit in a {file_len}-byte file"),
+        ));
+    }
     let dtype = d.dtype().map_err(|e| err(path, e))?;
     let value = match dtype {
         DType::F32 => Value::F32(d.read_f32().map_err(|e| err(path, e))?),
