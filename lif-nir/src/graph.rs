@@ -44,7 +44,7 @@ pub enum ArrayData {
 impl Array {
     /// An f32 array; `None` when the shape's product is not `data.len()`.
     pub fn f32(shape: Vec<usize>, data: Vec<f32>) -> Option<Self> {
-        (shape.iter().product::<usize>() == data.len()).then_some(Self {
+        (checked_numel(&shape) == Some(data.len())).then_some(Self {
             shape,
             data: ArrayData::F32(data),
         })
@@ -52,7 +52,7 @@ impl Array {
 
     /// An f64 array; `None` when the shape's product is not `data.len()`.
     pub fn f64(shape: Vec<usize>, data: Vec<f64>) -> Option<Self> {
-        (shape.iter().product::<usize>() == data.len()).then_some(Self {
+        (checked_numel(&shape) == Some(data.len())).then_some(Self {
             shape,
             data: ArrayData::F64(data),
         })
@@ -121,8 +121,8 @@ impl Array {
         }
     }
 
-    /// An array of `shape` filled with `value`, in `dtype`.
-    pub fn filled(shape: Vec<usize>, value: f64, dtype: Dtype) -> Self {
+    /// An array of `shape` (an existing array's) filled with `value`, in `dtype`.
+    pub(crate) fn filled(shape: Vec<usize>, value: f64, dtype: Dtype) -> Self {
         let n = shape.iter().product();
         let data = match dtype {
             Dtype::F32 => ArrayData::F32(vec![value as f32; n]),
@@ -130,6 +130,10 @@ impl Array {
         };
         Self { shape, data }
     }
+}
+
+fn checked_numel(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b))
 }
 
 /// A convolution's padding: explicit sizes per spatial dimension, or a name.

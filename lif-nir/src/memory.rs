@@ -16,6 +16,7 @@
 //! Flatten and pooling store nothing.
 
 use crate::graph::{Graph, Node};
+use crate::validate::numel;
 
 /// How numbers are stored on the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +82,8 @@ pub fn footprint(graph: &Graph, storage: Storage) -> Footprint {
     let mut nodes = Vec::new();
     collect(graph, "", storage, &mut nodes);
     Footprint {
-        flash: nodes.iter().map(|n| n.flash).sum(),
-        ram: nodes.iter().map(|n| n.ram).sum(),
+        flash: nodes.iter().fold(0, |a, n| a.saturating_add(n.flash)),
+        ram: nodes.iter().fold(0, |a, n| a.saturating_add(n.ram)),
         nodes,
     }
 }
@@ -102,7 +103,7 @@ fn collect(graph: &Graph, path: &str, storage: Storage, out: &mut Vec<NodeFootpr
         let size = shapes
             .get(name)
             .and_then(|s| s.1.as_ref())
-            .map(|s| s.iter().product::<usize>());
+            .map(|s| numel(s));
         let (flash, ram) = match node {
             // A subgraph's Input is an interface, not a buffer.
             Node::Input { .. } if !path.is_empty() => (0, 0),
@@ -130,7 +131,7 @@ fn node_bytes(node: &Node, size: Option<usize>, storage: Storage) -> (usize, usi
             .sum()
     };
     match node {
-        Node::Input { shape } => (0, shape.iter().product::<usize>() * 4),
+        Node::Input { shape } => (0, numel(shape).saturating_mul(4)),
         Node::Affine { weight, bias } => {
             let rows = weight.len() / weight.shape().last().copied().unwrap_or(1).max(1);
             (weights(weight.len(), rows) + bias.len() * 4, 0)

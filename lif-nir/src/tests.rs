@@ -447,3 +447,53 @@ fn conv_pool_and_element_wise_nodes_as_nir_writes_them() {
         matches!(g.validate(), Err(Error::BadParameter { node, param: "input_shape", .. }) if node == "conv")
     );
 }
+
+/// `shapes()` and the memory estimate run on graphs that are not valid (inspect prints them
+/// before validating): zero strides, 1-d convolution weights, empty settings and absurd
+/// shapes give unknown shapes and errors, never a panic or an overflow.
+#[test]
+fn shapes_of_invalid_graphs_never_panic() {
+    let conv = |weight: Array, stride: Vec<usize>| {
+        Node::Conv2d(Conv {
+            weight,
+            bias: arr(&[1]),
+            stride,
+            padding: Padding::Explicit(vec![]),
+            dilation: vec![],
+            groups: 1,
+            input_shape: None,
+        })
+    };
+    for node in [
+        conv(arr(&[4]), vec![1]),
+        conv(arr(&[1, 1, 3, 3]), vec![0]),
+        conv(arr(&[1, 1, 3, 3]), vec![]),
+        Node::SumPool2d(Pool2d {
+            kernel_size: vec![],
+            stride: vec![0, 0],
+            padding: vec![],
+        }),
+        Node::Flatten {
+            start_dim: i64::MIN,
+            end_dim: i64::MAX,
+            input_shape: None,
+        },
+    ] {
+        let g = chain(vec![
+            (
+                "in",
+                Node::Input {
+                    shape: vec![usize::MAX, usize::MAX, 3],
+                },
+            ),
+            ("x", node.clone()),
+            ("out", Node::Output { shape: vec![3] }),
+        ]);
+        let _ = g.shapes();
+        for st in crate::memory::Storage::ALL {
+            let f = crate::memory::footprint(&g, st);
+            assert_eq!(f.ram, usize::MAX, "{}", node.type_name());
+        }
+        assert!(g.validate().is_err(), "{}", node.type_name());
+    }
+}

@@ -12,7 +12,8 @@ impl Graph {
     /// output, each graph has exactly one Input and one Output, every edge names existing
     /// nodes (a nested node as `subgraph.node` too), and along every edge the source's output
     /// has as many elements as the target's input (shapes are inferred through Flatten,
-    /// convolutions and pooling where the file allows it). Errors name the node.
+    /// convolutions and pooling where the file allows it, and those nodes must be able to
+    /// take the input they get). Errors name the node.
     ///
     /// ```
     /// let mut nir = lif_nir::read("../tests/fixtures/nir/leaky_ff.nir")?;
@@ -83,6 +84,22 @@ fn validate_graph(g: &Graph, path: &str) -> Result<(), Error> {
         }
     }
     let shapes = infer(g);
+    for (name, node) in &g.nodes {
+        // A reshaping node that cannot take the input it gets.
+        let param = match node {
+            Node::Flatten { .. } => "start_dim",
+            Node::Conv1d(_) | Node::Conv2d(_) => "weight",
+            Node::SumPool2d(_) | Node::AvgPool2d(_) => "kernel_size",
+            _ => continue,
+        };
+        if let Some((Some(inp), None)) = shapes.get(name) {
+            return Err(bad(
+                &join(path, name),
+                param,
+                format!("cannot take an input of shape {}", fmt_shape(inp)),
+            ));
+        }
+    }
     for (a, b) in &g.edges {
         let (Some((_, out)), Some((inp, _))) = (shapes.get(a), shapes.get(b)) else {
             continue; // a name inside a subgraph: checked within it
@@ -113,8 +130,9 @@ fn resolve<'g>(g: &'g Graph, name: &str) -> Option<&'g Node> {
     }
 }
 
-fn numel(s: &[usize]) -> usize {
-    s.iter().product()
+/// The number of elements of a shape (saturating: shapes come from files).
+pub(crate) fn numel(s: &[usize]) -> usize {
+    s.iter().fold(1usize, |a, &b| a.saturating_mul(b))
 }
 
 fn bad(node: &str, param: &'static str, problem: String) -> Error {
@@ -309,12 +327,20 @@ fn check_pool(p: &Pool2d, path: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn dim(v: &[usize], i: usize) -> usize {
-    if v.len() == 1 { v[0] } else { v[i] }
+/// Value `i` of a per-dimension setting (one value: the same for every dimension).
+fn dim(v: &[usize], i: usize) -> Option<usize> {
+    if v.len() == 1 {
+        v.first().copied()
+    } else {
+        v.get(i).copied()
+    }
 }
 
 /// `floor((n + 2 p - d (k - 1) - 1) / s) + 1`, or `None` when the window does not fit.
 fn window(n: usize, k: usize, s: usize, p: usize, d: usize) -> Option<usize> {
+    if s == 0 {
+        return None;
+    }
     let span = d.checked_mul(k.checked_sub(1)?)?.checked_add(1)?;
     let padded = n.checked_add(p.checked_mul(2)?)?;
     Some(padded.checked_sub(span)? / s + 1)
@@ -334,13 +360,13 @@ fn out_from(node: &Node, inp: &[usize]) -> Option<Vec<usize>> {
             }
             let (s, e) = (s as usize, e as usize);
             let mut out = inp[..s].to_vec();
-            out.push(inp[s..=e].iter().product());
+            out.push(numel(&inp[s..=e]));
             out.extend_from_slice(&inp[e + 1..]);
             Some(out)
         }
         Node::Conv1d(c) | Node::Conv2d(c) => {
             let w = c.weight.shape();
-            let dims = w.len() - 2;
+            let dims = w.len().checked_sub(2)?;
             if inp.len() != dims + 1 {
                 return None;
             }
@@ -349,13 +375,13 @@ fn out_from(node: &Node, inp: &[usize]) -> Option<Vec<usize>> {
                 let n = inp[i + 1];
                 let o = match &c.padding {
                     Padding::Named(s) if s == "same" => Some(n),
-                    Padding::Named(_) => window(n, w[i + 2], dim(&c.stride, i), 0, 1),
+                    Padding::Named(_) => window(n, w[i + 2], dim(&c.stride, i)?, 0, 1),
                     Padding::Explicit(p) => window(
                         n,
                         w[i + 2],
-                        dim(&c.stride, i),
-                        dim(p, i),
-                        dim(&c.dilation, i),
+                        dim(&c.stride, i)?,
+                        dim(p, i)?,
+                        dim(&c.dilation, i)?,
                     ),
                 }?;
                 out.push(o);
@@ -370,9 +396,9 @@ fn out_from(node: &Node, inp: &[usize]) -> Option<Vec<usize>> {
             for i in 0..2 {
                 out.push(window(
                     inp[i + 1],
-                    dim(&p.kernel_size, i),
-                    dim(&p.stride, i),
-                    dim(&p.padding, i),
+                    dim(&p.kernel_size, i)?,
+                    dim(&p.stride, i)?,
+                    dim(&p.padding, i)?,
                     1,
                 )?);
             }

@@ -42,7 +42,14 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
 fn try_one(bytes: Vec<u8>, what: &str, slowest: &mut Duration) -> bool {
     let t = Instant::now();
     let r = catch_unwind(AssertUnwindSafe(|| {
-        lif_nir::Nir::from_bytes(bytes).and_then(|n| n.graph.validate().map(|_| n))
+        lif_nir::Nir::from_bytes(bytes).and_then(|n| {
+            // What `lif-sim nir inspect` does with a graph before (or without) validating it.
+            let _ = n.graph.shapes();
+            for st in lif_nir::memory::Storage::ALL {
+                let _ = lif_nir::memory::footprint(&n.graph, st);
+            }
+            n.graph.validate().map(|_| n)
+        })
     }));
     *slowest = (*slowest).max(t.elapsed());
     match r {
