@@ -77,23 +77,30 @@ fn inspect(
         "\nmicrocontroller memory, bytes (flash: parameters; RAM: state, input, spikes):"
     );
     let fps: Vec<_> = Storage::ALL.iter().map(|&st| footprint(g, st)).collect();
-    let width = fps[0]
-        .nodes
-        .iter()
-        .map(|n| n.node.len())
-        .max()
-        .unwrap_or(4)
-        .max(5);
+    // Rows: every node with a share in any storage, in the estimate's order.
+    let mut rows: Vec<&str> = Vec::new();
+    for fp in &fps {
+        for n in &fp.nodes {
+            if !rows.contains(&n.node.as_str()) {
+                rows.push(&n.node);
+            }
+        }
+    }
+    let width = rows.iter().map(|n| n.len()).max().unwrap_or(4).max(5);
     let mut head = format!("  {:width$}", "node");
     for st in Storage::ALL {
         let _ = write!(head, " {:>20}", format!("{} flash/RAM", st.name()));
     }
     let _ = writeln!(s, "{head}");
-    for (i, n) in fps[0].nodes.iter().enumerate() {
-        let mut line = format!("  {:width$}", n.node);
+    for row in rows {
+        let mut line = format!("  {row:width$}");
         for fp in &fps {
-            let m = &fp.nodes[i];
-            let _ = write!(line, " {:>20}", format!("{}/{}", m.flash, m.ram));
+            let (flash, ram) = fp
+                .nodes
+                .iter()
+                .find(|n| n.node == row)
+                .map_or((0, 0), |n| (n.flash, n.ram));
+            let _ = write!(line, " {:>20}", format!("{flash}/{ram}"));
         }
         let _ = writeln!(s, "{line}");
     }
