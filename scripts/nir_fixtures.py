@@ -24,7 +24,9 @@ CPU, float32 models, edges sorted):
   gzip-compressed by default; the fixtures below say which are written contiguous).
 - NAME.input.npy: float32, (steps, batch, inputs).
 - NAME.spikes.npy: uint8, (steps, batch, outputs): the original module's output spikes per
-  step (for an LI readout: NAME.output.npy, float32 membranes, instead).
+  step (for an LI readout: NAME.output.npy, float32 membranes, instead); NAME.hidden.npy
+  (uint8) the first neuron layer's spikes and NAME.mem.npy (float32) the output layer's
+  membranes, both of the original module, for tracing a mismatch.
 - NAME.reimport.npy: uint8, the same for snnTorch's import_from_nir of the .nir file, where
   that import works (it is what lif's import must reproduce bit for bit by default, since the
   file cannot carry the reset mechanism).
@@ -89,16 +91,39 @@ def inputs(n_in, gen, p=0.5):
     return (torch.rand((STEPS, BATCH, n_in), generator=gen) < p).to(torch.float32)
 
 
-def run_module(step, x):
-    """Calls step(x[t]) for every t; returns the stacked first output (spikes or membrane)."""
-    outs = []
+def run_module(step, x, hidden=None):
+    """Calls step(x[t]) for every t; returns the stacked output spikes and, with `hidden`
+    (a neuron module), that layer's spikes per step too, and the last layer's membranes."""
+    outs, mems, seen = [], [], []
+    hook = None
+    if hidden is not None:
+        hook = hidden.register_forward_hook(
+            lambda m, i, o: seen.append((o[0] if isinstance(o, tuple) else o).detach().clone())
+        )
     with torch.no_grad():
         for t in range(x.shape[0]):
             out = step(x[t])
             if isinstance(out, tuple):
-                out = out[0]
+                out, mem = out[0], out[-1]
+                mems.append(mem.detach().clone())
             outs.append(out.detach().clone())
-    return torch.stack(outs)
+    if hook is not None:
+        hook.remove()
+    return (
+        torch.stack(outs),
+        torch.stack(seen) if seen else None,
+        torch.stack(mems) if mems else None,
+    )
+
+
+def save_layers(out, name, entry, hid, mem):
+    """The hidden layer's spikes (uint8) and the output layer's membranes (float32)."""
+    if hid is not None:
+        save_npy(out, f"{name}.hidden.npy", hid.numpy().astype(np.uint8))
+        entry["hidden"] = f"{name}.hidden.npy"
+    if mem is not None:
+        save_npy(out, f"{name}.mem.npy", mem.numpy().astype(np.float32))
+        entry["mem"] = f"{name}.mem.npy"
 
 
 def reset_hidden(module):
@@ -195,7 +220,7 @@ def leaky_ff(out, manifest):
     graph = sort_edges(export_to_nir(net, x[0, 0]))
     nir.write(os.path.join(out, "leaky_ff.nir"), graph)
     reset_hidden(net)
-    spk = run_module(net, x)
+    spk, hid, mem = run_module(net, x, lif1)
     save_npy(out, "leaky_ff.input.npy", x.numpy())
     save_npy(out, "leaky_ff.spikes.npy", spk.numpy().astype(np.uint8))
     entry = {
@@ -211,6 +236,7 @@ def leaky_ff(out, manifest):
         "spikes": "leaky_ff.spikes.npy",
         "spike_count": int(spk.sum()),
     }
+    save_layers(out, "leaky_ff", entry, hid, mem)
     re = nir.read(os.path.join(out, "leaky_ff.nir"))
     try:
         rspk = run_reimport(re, x)
@@ -258,7 +284,7 @@ def synaptic_ff(out, manifest):
     graph = sort_edges(export_to_nir(net, x[0, 0]))
     nir.write(os.path.join(out, "synaptic_ff.nir"), graph, compression=None)
     reset_hidden(net)
-    spk = run_module(net, x)
+    spk, hid, mem = run_module(net, x, syn1)
     save_npy(out, "synaptic_ff.input.npy", x.numpy())
     save_npy(out, "synaptic_ff.spikes.npy", spk.numpy().astype(np.uint8))
     entry = {
@@ -273,6 +299,7 @@ def synaptic_ff(out, manifest):
         "spikes": "synaptic_ff.spikes.npy",
         "spike_count": int(spk.sum()),
     }
+    save_layers(out, "synaptic_ff", entry, hid, mem)
     re = nir.read(os.path.join(out, "synaptic_ff.nir"))
     try:
         rspk = run_reimport(re, x)
@@ -304,7 +331,7 @@ def rleaky(out, manifest):
     graph = sort_edges(export_to_nir(net, x[0, 0]))
     nir.write(os.path.join(out, "rleaky.nir"), graph, compression=None)
     reset_hidden(net)
-    spk = run_module(net, x)
+    spk, hid, mem = run_module(net, x, rlif)
     save_npy(out, "rleaky.input.npy", x.numpy())
     save_npy(out, "rleaky.spikes.npy", spk.numpy().astype(np.uint8))
     entry = {
@@ -319,6 +346,7 @@ def rleaky(out, manifest):
         "spikes": "rleaky.spikes.npy",
         "spike_count": int(spk.sum()),
     }
+    save_layers(out, "rleaky", entry, hid, mem)
     try:
         re = nir.read(os.path.join(out, "rleaky.nir"))
         rspk = run_reimport(re, x)
