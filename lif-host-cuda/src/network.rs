@@ -142,8 +142,21 @@ pub struct Timing {
     pub record: Duration,
 }
 
-/// What a run records: each population's spikes as (step, neuron) events in order, and
-/// spike counts per neuron.
+/// What a run records: each population's spikes as (step, neuron) events in order, spike
+/// counts per neuron, and the membranes of the neurons `watch` names, after every step.
+///
+/// ```
+/// use lif_core::LeakyConfig;
+/// use lif_host_cuda::network::{Network, PopulationSpec, Recording};
+///
+/// let leaky = LeakyConfig { beta: 0.5, ..LeakyConfig::default() }.build::<f32>()?;
+/// let mut net = Network::<f32>::new(0, 1.0);
+/// let p = net.add(PopulationSpec::new("p", leaky, 4).bias(vec![0.25; 4]))?;
+/// let mut rec = Recording { watch: vec![vec![0, 3]], ..Recording::default() };
+/// net.run(3, &mut rec)?;
+/// assert_eq!(rec.traces[p], [0.25, 0.25, 0.375, 0.375, 0.4375, 0.4375]);
+/// # Ok::<(), lif_host_cuda::SimError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recording {
     /// Per population: `(step, neuron)` of every spike, by step then neuron.
@@ -152,6 +165,10 @@ pub struct Recording {
     pub counts: Vec<Vec<u32>>,
     /// Whether to keep the events (counts are always kept).
     pub skip_events: bool,
+    /// Per population (missing: none): the neurons whose membranes are traced.
+    pub watch: Vec<Vec<usize>>,
+    /// Per population: the traced membranes in f64, row-major (step, watched neuron).
+    pub traces: Vec<Vec<f64>>,
 }
 
 /// Populations joined by projections on the CPU backend.
@@ -331,6 +348,29 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
         let words = n.div_ceil(lif_core::population::BLOCK);
         self.spikes.push([vec![0; words], vec![0; words]]);
         Ok(index)
+    }
+
+    /// Refuses watched neurons that do not exist; sizes the traces.
+    fn check_watch(&self, rec: &mut Recording) -> Result<(), SimError> {
+        for (p, w) in rec.watch.iter().enumerate() {
+            let n = self.len_of(p);
+            if p >= self.pops.len() && !w.is_empty() {
+                return Err(SimError::Shape {
+                    what: "watched population",
+                    expected: self.pops.len(),
+                    actual: p,
+                });
+            }
+            if let Some(&i) = w.iter().find(|&&i| i >= n) {
+                return Err(SimError::Shape {
+                    what: "watched neuron (the population's size)",
+                    expected: n,
+                    actual: i,
+                });
+            }
+        }
+        rec.traces.resize(self.pops.len(), Vec::new());
+        Ok(())
     }
 
     /// Refuses a run of `steps` more steps past a population's input rows.
@@ -513,6 +553,7 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
     /// Runs `steps` steps, appending to `rec` (sized to the network on first use).
     pub fn run(&mut self, steps: usize, rec: &mut Recording) -> Result<(), SimError> {
         self.check_rows(steps)?;
+        self.check_watch(rec)?;
         let np = self.pops.len();
         if rec.counts.len() != np {
             rec.counts = self.pops.iter().map(|g| vec![0; g.len()]).collect();
@@ -567,6 +608,12 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
                 if u32::try_from(*t).is_ok() {
                     record(&out, *t as u32, rec, p);
                 }
+                if let Some(w) = rec.watch.get(p) {
+                    for &i in w {
+                        let v = pops[p].membrane(i).map_or(f64::NAN, |m| m.to_f64());
+                        rec.traces[p].push(v);
+                    }
+                }
                 spikes[p][now] = out;
                 let recorded = Instant::now();
                 let (deliver, step) = stepped?;
@@ -598,6 +645,13 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
     pub fn run_cuda(&mut self, steps: usize, rec: &mut Recording) -> Result<(), SimError> {
         use cust::memory::CopyDestination;
         use device::{DeviceProjection, ROWS};
+        if rec.watch.iter().any(|w| !w.is_empty()) {
+            return Err(SimError::Unsupported {
+                backend: "cuda",
+                model: "membrane traces in a network (trace on the CPU backend)",
+                scalar: S::NAME,
+            });
+        }
         let dev = device::Device::new()?;
         let np = self.pops.len();
         if rec.counts.len() != np {

@@ -719,3 +719,47 @@ fn input_rows_drive_a_population_and_a_run_past_them_is_refused() {
         .add(PopulationSpec::new("c", leaky, 1).input_rows(vec![f32::NAN]));
     assert!(nan.unwrap_err().to_string().contains("non-finite"));
 }
+
+#[test]
+fn watched_membranes_are_traced_every_step_and_bad_ones_refused() {
+    let spec = NetSpec {
+        seed: 3,
+        pops: vec![PopSpec {
+            model: 3,
+            n: 40,
+            channels: vec![(Some(5.0), 1.0)],
+            bias: true,
+            stimulus: true,
+            membrane: true,
+        }],
+        projections: vec![ProjSpec {
+            source: 0,
+            target: 0,
+            channel: 0,
+            delay: 1,
+            per_synapse_delays: false,
+            kind: 0,
+            p: 0.2,
+            k: 0,
+            weight_seed: 9,
+        }],
+        steps: 30,
+    };
+    let mut net = build::<f32>(&spec).unwrap();
+    let mut rec = Recording {
+        watch: vec![vec![5, 39]],
+        ..Recording::default()
+    };
+    let mut last = Vec::new();
+    for _ in 0..spec.steps {
+        net.run(1, &mut rec).unwrap();
+        last.push(f64::from(net.membrane(0, 5).unwrap()));
+        last.push(f64::from(net.membrane(0, 39).unwrap()));
+    }
+    assert_eq!(rec.traces[0], last);
+    let mut bad = Recording {
+        watch: vec![vec![40]],
+        ..Recording::default()
+    };
+    assert!(net.run(1, &mut bad).is_err());
+}
