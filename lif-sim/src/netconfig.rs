@@ -14,6 +14,7 @@
 //! neurons = 3200
 //! params = { tau = 20.0, v_rest = -49.0, v_reset = -60.0, v_th = -50.0 }
 //! initial_membrane = [-60.0, -50.0]              # uniform in [lo, hi)
+//! record = [0, 1]                                 # membranes to record (membrane-exc.npy)
 //! channels = [{ name = "e", tau = 5.0, gain = "exact" }, { name = "i", tau = 10.0, gain = "exact" }]
 //! input = { kind = "poisson", p = 0.01, amplitude = 1.0 }   # optional, as in run configs
 //!
@@ -84,6 +85,9 @@ pub struct PopulationConfig {
     /// Initial membranes uniform in `[lo, hi)`.
     #[serde(default)]
     pub initial_membrane: Option<[f64; 2]>,
+    /// Neurons whose membranes are recorded every step (`membrane-NAME.npy`).
+    #[serde(default)]
+    pub record: Vec<usize>,
 }
 
 /// A synapse channel.
@@ -192,6 +196,12 @@ impl NetworkConfig {
                 return bad(format!(
                     "population `{}`: neurons must be at least 1",
                     p.name
+                ));
+            }
+            if let Some(&i) = p.record.iter().find(|&&i| i >= p.neurons) {
+                return bad(format!(
+                    "population `{}`.record: neuron {i} is outside its {} neurons",
+                    p.name, p.neurons
                 ));
             }
             total = total.saturating_add(p.neurons);

@@ -110,6 +110,9 @@ pub fn run(cfg: &NetworkConfig, opts: &Options, stage: &Staging) -> Result<Netwo
     let (summary, rec) = simulate(cfg, opts)?;
     for (p, pc) in cfg.populations.iter().enumerate() {
         write_events(stage, &pc.name, &rec.events[p])?;
+        if !pc.record.is_empty() {
+            write_membranes(stage, &pc.name, pc.record.len(), &rec.traces[p])?;
+        }
     }
     let p = stage.path("summary.json");
     let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
@@ -319,7 +322,10 @@ fn run_as<S: Scalar + Send + Sync + 'static>(
         })
         .map_err(|e| e.to_string())?;
     }
-    let mut rec = Recording::default();
+    let mut rec = Recording {
+        watch: cfg.populations.iter().map(|p| p.record.clone()).collect(),
+        ..Recording::default()
+    };
     let backend = run_network(&mut net, cfg.steps, &mut rec, opts.backend)?;
     let total = start.elapsed().as_secs_f64();
 
@@ -410,6 +416,20 @@ fn write_events(stage: &Staging, name: &str, events: &[(u32, u32)]) -> Result<()
         .map_err(io)?;
     w.extend(events.iter().flat_map(|&(t, i)| [t, i]))
         .map_err(io)?;
+    w.finish().map_err(io)
+}
+
+/// `membrane-NAME.npy`: float64 (steps, recorded neurons).
+fn write_membranes(stage: &Staging, name: &str, k: usize, trace: &[f64]) -> Result<(), String> {
+    let p = stage.path(&format!("membrane-{name}.npy"));
+    let io = |e: std::io::Error| format!("{}: {e}", p.display());
+    let mut w = npyz::WriteOptions::<f64>::new()
+        .default_dtype()
+        .shape(&[(trace.len() / k.max(1)) as u64, k as u64])
+        .writer(BufWriter::new(File::create(&p).map_err(io)?))
+        .begin_nd()
+        .map_err(io)?;
+    w.extend(trace.iter().copied()).map_err(io)?;
     w.finish().map_err(io)
 }
 

@@ -192,3 +192,46 @@ fn bad_network_configs_get_errors_naming_the_part() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn recorded_membranes_are_written_per_population() {
+    let dir = tmp("record");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("net.toml");
+    std::fs::write(
+        &cfg,
+        "dt = 0.1\nsteps = 50\n[[population]]\nname = \"a\"\nmodel = \"lif\"\nneurons = 8\n\
+         params = { tau = 20.0, v_rest = -49.0, v_reset = -60.0, v_th = -50.0 }\n\
+         initial_membrane = [-60.0, -50.0]\nrecord = [0, 7]\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = lif_sim(&[
+        "network",
+        cfg.to_str().unwrap(),
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(out.join("membrane-a.npy")).unwrap();
+    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+    assert_eq!(npy.shape(), &[50, 2]);
+    let v: Vec<f64> = npy.into_vec().unwrap();
+    // Every membrane between reset and threshold (v_rest = -49 pulls it up to the threshold).
+    assert!(v.iter().all(|&x| (-60.0..-49.9).contains(&x)), "{v:?}");
+    // Out of range: refused, naming the population.
+    std::fs::write(
+        &cfg,
+        "dt = 0.1\nsteps = 5\n[[population]]\nname = \"a\"\nmodel = \"leaky\"\nneurons = 8\nrecord = [8]\n",
+    )
+    .unwrap();
+    let o = lif_sim(&[
+        "network",
+        cfg.to_str().unwrap(),
+        "--out",
+        dir.join("o2").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("population `a`.record"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
