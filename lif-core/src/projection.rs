@@ -129,6 +129,49 @@ impl<S: Scalar> Projection<'_, S> {
         }
     }
 
+    /// Calls `f(source, target, synapse, weight, delay)` for every synapse of the projection
+    /// between populations of `sources` and `targets` neurons, by source and then as stored
+    /// (the order in which [`Projection::deliver`] adds them). Entries outside the arrays
+    /// are skipped (call it after [`Projection::check`]).
+    pub fn for_each_synapse(
+        &self,
+        sources: usize,
+        targets: usize,
+        mut f: impl FnMut(usize, usize, usize, S, u16),
+    ) {
+        let delay = |k: usize| match self.delays {
+            Delays::Uniform(d) => Some(d),
+            Delays::PerSynapse(ds) => ds.get(k).map(|&d| u16::from(d)),
+        };
+        match self.connectivity {
+            Connectivity::Dense { weights } => {
+                for (k, &w) in weights.iter().enumerate().take(sources * targets) {
+                    if let Some(d) = delay(k) {
+                        f(k / targets, k % targets, k, w, d);
+                    }
+                }
+            }
+            Connectivity::Sparse {
+                offsets,
+                targets: ts,
+                weights,
+            } => {
+                for (i, ends) in offsets.windows(2).enumerate().take(sources) {
+                    let (a, b) = (ends[0] as usize, ends[1] as usize);
+                    for (k, &j) in (a..).zip(ts.get(a..b).unwrap_or_default()) {
+                        let w = match weights {
+                            Weights::Uniform(w) => Some(w),
+                            Weights::PerSynapse(ws) => ws.get(k).copied(),
+                        };
+                        if let (Some(w), Some(d)) = (w, delay(k)) {
+                            f(i, j as usize, k, w, d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Checks the projection against its network (projection `index`, reporting as such):
     /// `sources` and `targets` neurons, `channels` channels and a buffer of `slots` steps on
     /// the target. After this, [`Projection::deliver`] never reads outside the projection's
@@ -386,5 +429,50 @@ pub fn for_each_spike(spikes: &[u32], mut f: impl FnMut(usize)) {
             f(w * 32 + b);
             bits &= bits - 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn for_each_synapse_lists_synapses_by_source_as_stored() {
+        let mut seen = [(0, 0, 0, 0.0f32, 0u16); 3];
+        let mut n = 0;
+        let sparse = Projection {
+            source: 0,
+            target: 1,
+            channel: 0,
+            delays: Delays::PerSynapse(&[3, 1, 2]),
+            connectivity: Connectivity::Sparse {
+                offsets: &[0, 2, 2, 3],
+                targets: &[4, 1, 0],
+                weights: Weights::PerSynapse(&[0.5, 0.25, 2.0]),
+            },
+        };
+        sparse.for_each_synapse(3, 5, |i, j, k, w, d| {
+            seen[n] = (i, j, k, w, d);
+            n += 1;
+        });
+        assert_eq!(n, 3);
+        assert_eq!(
+            seen,
+            [(0, 4, 0, 0.5, 3), (0, 1, 1, 0.25, 1), (2, 0, 2, 2.0, 2)]
+        );
+        let dense = Projection {
+            connectivity: Connectivity::Dense {
+                weights: &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            },
+            delays: Delays::Uniform(1),
+            ..sparse
+        };
+        let mut last = (0, 0, 0, 0.0, 0);
+        let mut count = 0;
+        dense.for_each_synapse(2, 3, |i, j, k, w, d| {
+            last = (i, j, k, w, d);
+            count += 1;
+        });
+        assert_eq!((count, last), (6, (1, 2, 5, 6.0, 1)));
     }
 }

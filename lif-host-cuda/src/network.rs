@@ -350,6 +350,25 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
         Ok(index)
     }
 
+    /// Sizes `rec` for this network on its first run.
+    fn size_recording(&self, rec: &mut Recording) {
+        if rec.counts.len() != self.pops.len() {
+            rec.counts = self.pops.iter().map(|g| vec![0; g.len()]).collect();
+            rec.events = vec![Vec::new(); self.pops.len()];
+        }
+    }
+
+    /// For each population, the projections into it, in network order.
+    fn projections_into(&self) -> Vec<Vec<usize>> {
+        (0..self.pops.len())
+            .map(|p| {
+                (0..self.projections.len())
+                    .filter(|&k| self.projections[k].target == p)
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Refuses watched neurons that do not exist; sizes the traces.
     fn check_watch(&self, rec: &mut Recording) -> Result<(), SimError> {
         for (p, w) in rec.watch.iter().enumerate() {
@@ -440,6 +459,13 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
             part: part.clone(),
             source: e,
         };
+        if self.t != 0 {
+            return Err(wrap(lif_core::Error::Length {
+                buffer: "steps run",
+                expected: 0,
+                actual: self.t as usize,
+            }));
+        }
         let start = Instant::now();
         let stored = wiring::build::<S>(
             &c,
@@ -451,10 +477,9 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
         .map_err(wrap)?;
         self.timing.connect += start.elapsed();
         let view = stored.view();
-        let mut slots: Vec<usize> = (0..sizes.len())
-            .map(|p| slots_for(p, &self.views()))
-            .collect();
-        slots[c.target] = slots[c.target].max(view.max_delay()).max(1);
+        let mut views = self.views();
+        views.push(view);
+        let slots: Vec<usize> = (0..sizes.len()).map(|p| slots_for(p, &views)).collect();
         lif_core::network::check(&sizes, &self.channel_counts, &slots, &[view]).map_err(
             |e| match e {
                 lif_core::Error::Projection { problem, .. } => {
@@ -463,13 +488,6 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
                 e => wrap(e),
             },
         )?;
-        if self.t != 0 {
-            return Err(wrap(lif_core::Error::Length {
-                buffer: "steps run",
-                expected: 0,
-                actual: self.t as usize,
-            }));
-        }
         self.pops[c.target].resize_slots(slots[c.target]);
         self.projections.push(stored);
         Ok(index)
@@ -482,37 +500,11 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
     /// The synapses of projection `k` in their stored order (by source, then as stored):
     /// `(source, target, weight, delay)`.
     pub fn synapses_of(&self, k: usize) -> Vec<(u32, u32, S, u16)> {
-        let Some(stored) = self.projections.get(k) else {
-            return Vec::new();
-        };
-        let p = stored.view();
-        let nt = self.len_of(p.target);
-        let delay = |s: usize| match p.delays {
-            lif_core::projection::Delays::Uniform(d) => d,
-            lif_core::projection::Delays::PerSynapse(d) => u16::from(d[s]),
-        };
         let mut out = Vec::new();
-        match p.connectivity {
-            lif_core::projection::Connectivity::Dense { weights } => {
-                for (s, &w) in weights.iter().enumerate() {
-                    out.push(((s / nt) as u32, (s % nt) as u32, w, delay(s)));
-                }
-            }
-            lif_core::projection::Connectivity::Sparse {
-                offsets,
-                targets,
-                weights,
-            } => {
-                for i in 0..offsets.len().saturating_sub(1) {
-                    for s in offsets[i] as usize..offsets[i + 1] as usize {
-                        let w = match weights {
-                            lif_core::projection::Weights::Uniform(w) => w,
-                            lif_core::projection::Weights::PerSynapse(w) => w[s],
-                        };
-                        out.push((i as u32, targets[s], w, delay(s)));
-                    }
-                }
-            }
+        if let Some(stored) = self.projections.get(k) {
+            let p = stored.view();
+            let (ns, nt) = (self.len_of(p.source), self.len_of(p.target));
+            p.for_each_synapse(ns, nt, |i, j, _, w, d| out.push((i as u32, j as u32, w, d)));
         }
         out
     }
@@ -554,11 +546,9 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
     pub fn run(&mut self, steps: usize, rec: &mut Recording) -> Result<(), SimError> {
         self.check_rows(steps)?;
         self.check_watch(rec)?;
+        self.size_recording(rec);
         let np = self.pops.len();
-        if rec.counts.len() != np {
-            rec.counts = self.pops.iter().map(|g| vec![0; g.len()]).collect();
-            rec.events = vec![Vec::new(); np];
-        }
+        let into = self.projections_into();
         let threads = rayon::current_num_threads().max(1);
         let chunks: Vec<usize> = self
             .pops
@@ -584,9 +574,6 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
             ..
         } = self;
         let views: Vec<Projection<'_, S>> = projections.iter().map(Stored::view).collect();
-        let into: Vec<Vec<usize>> = (0..np)
-            .map(|p| (0..views.len()).filter(|&k| views[k].target == p).collect())
-            .collect();
         for _ in 0..steps {
             let now = (*t % 2) as usize;
             let before = 1 - now;
@@ -617,7 +604,7 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
                 spikes[p][now] = out;
                 let recorded = Instant::now();
                 let (deliver, step) = stepped?;
-                // Split the population's time as the ranges spent it.
+                // The population's wall time, split as the threads spent theirs.
                 let parts = (deliver + step).as_secs_f64();
                 let share = if parts > 0.0 {
                     deliver.as_secs_f64() / parts
@@ -653,11 +640,9 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
             });
         }
         let dev = device::Device::new()?;
+        self.size_recording(rec);
         let np = self.pops.len();
-        if rec.counts.len() != np {
-            rec.counts = self.pops.iter().map(|g| vec![0; g.len()]).collect();
-            rec.events = vec![Vec::new(); np];
-        }
+        let into = self.projections_into();
         let sizes: Vec<usize> = self.pops.iter().map(|g| g.len()).collect();
         let t0 = self.t;
         let row_of = |t: u64| (t % ROWS as u64) as usize;
@@ -671,13 +656,6 @@ impl<S: Scalar + Send + Sync + 'static> Network<S> {
                 DeviceProjection::new(&v, sizes[v.source], sizes[v.target])
             })
             .collect::<Result<_, _>>()?;
-        let into: Vec<Vec<usize>> = (0..np)
-            .map(|p| {
-                (0..projections.len())
-                    .filter(|&k| projections[k].target == p)
-                    .collect()
-            })
-            .collect();
         let Self {
             pops, spikes, t, ..
         } = self;

@@ -197,7 +197,6 @@ where
 /// ordered by source (then as stored), the order in which the CPU adds them.
 pub(crate) struct DeviceProjection<S: Scalar> {
     pub source: usize,
-    pub target: usize,
     pub channel: u32,
     pub previous_step: bool,
     offsets: DeviceBuffer<u32>,
@@ -212,57 +211,27 @@ pub(crate) struct DeviceProjection<S: Scalar> {
 impl<S: Scalar> DeviceProjection<S> {
     /// Transposes `p` (between populations of `ns` and `nt` neurons) by target.
     pub(crate) fn new(p: &Projection<'_, S>, ns: usize, nt: usize) -> Result<Self, SimError> {
-        // (source, target, synapse) in the stored order, which is by source.
-        let mut syn: Vec<(u32, u32, usize)> = Vec::new();
-        match p.connectivity {
-            Connectivity::Dense { .. } => {
-                for i in 0..ns {
-                    for j in 0..nt {
-                        syn.push((i as u32, j as u32, i * nt + j));
-                    }
-                }
-            }
-            Connectivity::Sparse {
-                offsets, targets, ..
-            } => {
-                for i in 0..ns {
-                    let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
-                    for (k, &j) in targets[a..b].iter().enumerate() {
-                        syn.push((i as u32, j, a + k));
-                    }
-                }
-            }
-        }
-        // A stable sort by target keeps each target's synapses by source, then as stored.
-        syn.sort_by_key(|&(_, j, _)| j);
-        let mut offsets = vec![0u32; nt + 1];
-        for &(_, j, _) in &syn {
-            offsets[j as usize + 1] += 1;
-        }
-        for j in 0..nt {
-            offsets[j + 1] += offsets[j];
-        }
+        // (source, target, weight, delay) in the stored order, which is by source; grouped
+        // stably by target, each target's synapses stay by source, then as stored.
+        let mut syn: Vec<(u32, u32, S, u16)> = Vec::new();
+        p.for_each_synapse(ns, nt, |i, j, _, w, d| syn.push((i as u32, j as u32, w, d)));
+        let (offsets, syn) = super::wiring::group_by(nt, syn, |s| s.1 as usize);
         let e = cuda_error;
         let sources: Vec<u32> = syn.iter().map(|s| s.0).collect();
         let (weights, weight) = match p.connectivity {
-            Connectivity::Dense { weights } => {
-                (Some(syn.iter().map(|s| weights[s.2]).collect()), S::ZERO)
-            }
-            Connectivity::Sparse { weights, .. } => match weights {
-                Weights::Uniform(w) => (None, w),
-                Weights::PerSynapse(ws) => (
-                    Some(syn.iter().map(|s| ws[s.2]).collect::<Vec<S>>()),
-                    S::ZERO,
-                ),
-            },
+            Connectivity::Sparse {
+                weights: Weights::Uniform(w),
+                ..
+            } => (None, w),
+            _ => (Some(syn.iter().map(|s| s.2).collect::<Vec<S>>()), S::ZERO),
         };
         let (delays, delay) = match p.delays {
             Delays::Uniform(d) => (None, u32::from(d)),
-            Delays::PerSynapse(ds) => (Some(syn.iter().map(|s| ds[s.2]).collect::<Vec<u8>>()), 0),
+            // Per-synapse delays are u8 (checked), so the narrowing keeps them.
+            Delays::PerSynapse(_) => (Some(syn.iter().map(|s| s.3 as u8).collect::<Vec<u8>>()), 0),
         };
         Ok(Self {
             source: p.source,
-            target: p.target,
             channel: p.channel as u32,
             previous_step: p.reads_previous_step(),
             offsets: DeviceBuffer::from_slice(&offsets).map_err(e)?,

@@ -25,7 +25,8 @@ pub(crate) trait Group<S: Scalar>: Send + Sync {
     fn len(&self) -> usize;
     /// Step `t` of lif-core's network order (deliver, collect, step the neurons) in ranges
     /// of `chunk` neurons (all at once when `chunk >= len`), one parallel region; spikes into
-    /// `out` (packed words). Returns the wall time spent delivering and stepping.
+    /// `out` (packed words). Returns the time the ranges spent delivering and stepping,
+    /// summed over the threads.
     fn advance(
         &mut self,
         t: u64,
@@ -260,7 +261,6 @@ where
         } else {
             streams.chunks_mut(chunk).collect()
         };
-        let wall = Instant::now();
         let (d, s, r) = self
             .input
             .par_chunks_mut(chunk)
@@ -281,17 +281,7 @@ where
                 || (Duration::ZERO, Duration::ZERO, Ok(())),
                 |a, b| (a.0 + b.0, a.1 + b.1, a.2.and(b.2)),
             );
-        r?;
-        // The region's wall time, split in proportion to the threads' time in each part.
-        let wall = wall.elapsed();
-        let busy = (d + s).as_secs_f64();
-        let share = if busy > 0.0 {
-            d.as_secs_f64() / busy
-        } else {
-            0.5
-        };
-        let deliver = wall.mul_f64(share);
-        Ok((deliver, wall.saturating_sub(deliver)))
+        r.map(|()| (d, s))
     }
 
     fn resize_slots(&mut self, slots: usize) {

@@ -156,6 +156,30 @@ impl<S: Scalar> Stored<S> {
     }
 }
 
+/// `items` grouped by `key` (below `groups`), keeping their order within each group (a
+/// counting sort), with the `groups + 1` offsets of the groups.
+pub(crate) fn group_by<T: Copy>(
+    groups: usize,
+    items: Vec<T>,
+    key: impl Fn(&T) -> usize,
+) -> (Vec<u32>, Vec<T>) {
+    let mut offsets = vec![0u32; groups + 1];
+    for item in &items {
+        offsets[key(item) + 1] += 1;
+    }
+    for g in 0..groups {
+        offsets[g + 1] += offsets[g];
+    }
+    let mut fill: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
+    let mut out: Vec<Option<T>> = vec![None; items.len()];
+    for item in items {
+        let at = &mut fill[key(&item)];
+        out[*at] = Some(item);
+        *at += 1;
+    }
+    (offsets, out.into_iter().flatten().collect())
+}
+
 /// A weight in `S`, or the error naming it.
 fn weight<S: Scalar>(v: f64) -> Result<S, Error> {
     S::from_f64(v).ok_or(Error::Param {
@@ -240,29 +264,16 @@ pub(crate) fn build<S: Scalar>(
         }
         Synapses::FanIn { k, weight: w } => {
             let w = weight::<S>(*w)?;
-            // Drawn per target, stored per source: count, then place in target order, so
-            // each source's synapses are sorted by target.
+            // Drawn per target, stored per source: grouped stably by source, so each
+            // source's synapses stay in target order.
             let mut drawn = Vec::with_capacity(targets * *k as usize);
             for j in 0..nt {
                 connect::fan_in(seed, index, j, *k, ns, |i| drawn.push((i, j)));
             }
-            let mut offsets = vec![0u32; sources + 1];
-            for &(i, _) in &drawn {
-                offsets[i as usize + 1] += 1;
-            }
-            for i in 0..sources {
-                offsets[i + 1] += offsets[i];
-            }
-            let mut fill = offsets.clone();
-            let mut t = vec![0u32; drawn.len()];
-            for &(i, j) in &drawn {
-                let at = &mut fill[i as usize];
-                t[*at as usize] = j;
-                *at += 1;
-            }
+            let (offsets, grouped) = group_by(sources, drawn, |&(i, _)| i as usize);
             StoredKind::Sparse {
                 offsets,
-                targets: t,
+                targets: grouped.into_iter().map(|(_, j)| j).collect(),
                 weights: StoredWeights::Uniform(w),
             }
         }
@@ -301,4 +312,17 @@ pub(crate) fn build<S: Scalar>(
         },
         kind,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_by_keeps_the_order_within_each_group() {
+        let items = vec![(2, 'a'), (0, 'b'), (2, 'c'), (1, 'd'), (0, 'e')];
+        let (offsets, grouped) = group_by(4, items, |&(k, _)| k);
+        assert_eq!(offsets, [0, 2, 3, 5, 5]);
+        assert_eq!(grouped, [(0, 'b'), (0, 'e'), (1, 'd'), (2, 'a'), (2, 'c')]);
+    }
 }
