@@ -432,6 +432,53 @@ pub fn for_each_spike(spikes: &[u32], mut f: impl FnMut(usize)) {
     }
 }
 
+/// An analog input through dense weights: `out[j] = sum_i weights[j * x.len() + i] * x[i] +
+/// bias[j]`, each sum taken in the order of `x` with the bias added last (as a per-sample
+/// `torch.nn.Linear` does), saturating in fixed point. This is how an imported network's
+/// first layer turns input values (not spikes) into its first population's input.
+///
+/// ```
+/// use lif_core::projection::affine;
+///
+/// let (w, b) = ([1.0f32, 2.0, 0.5, -1.0], [0.25f32, 0.0]); // (2 outputs, 2 inputs)
+/// let mut out = [0.0f32; 2];
+/// affine(&w, &b, &[1.0, 0.5], &mut out)?;
+/// assert_eq!(out, [2.25, 0.0]);
+/// # Ok::<(), lif_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Length`] unless `weights` holds `out.len() * x.len()` values and `bias` one per
+/// output.
+pub fn affine<S: Scalar>(weights: &[S], bias: &[S], x: &[S], out: &mut [S]) -> Result<(), Error> {
+    let n = x.len();
+    if weights.len() != out.len() * n {
+        return Err(Error::Length {
+            buffer: "weights",
+            expected: out.len() * n,
+            actual: weights.len(),
+        });
+    }
+    if bias.len() != out.len() {
+        return Err(Error::Length {
+            buffer: "bias",
+            expected: out.len(),
+            actual: bias.len(),
+        });
+    }
+    for ((o, row), &b) in out.iter_mut().zip(weights.chunks_exact(n.max(1))).zip(bias) {
+        let mut s = S::ZERO;
+        for (&w, &v) in row.iter().zip(x) {
+            s = s.add(w.mul(v));
+        }
+        *o = s.add(b);
+    }
+    if n == 0 {
+        out.copy_from_slice(bias);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

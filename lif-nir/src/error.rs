@@ -88,6 +88,14 @@ pub enum Error {
         /// What the target takes.
         input: Vec<usize>,
     },
+    /// A valid graph that lif cannot run as given (a parameter lif's models lack, a time step
+    /// longer than a time constant, a node type not yet imported, a loop without neurons).
+    Import {
+        /// The node's path (empty: the import as a whole).
+        node: String,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 fn shape(s: &[usize]) -> String {
@@ -141,6 +149,8 @@ impl fmt::Display for Error {
                 found.len(),
                 found.join(", ")
             ),
+            Error::Import { node, problem } if node.is_empty() => f.write_str(problem),
+            Error::Import { node, problem } => write!(f, "node `{node}`: {problem}"),
             Error::ShapeMismatch {
                 from,
                 to,

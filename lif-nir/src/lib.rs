@@ -27,16 +27,25 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod discretise;
 mod error;
 mod graph;
 mod h5;
+#[cfg(feature = "host")]
+mod host;
+mod import;
+mod linear;
 pub mod memory;
 #[cfg(test)]
 mod tests;
 mod validate;
 
+pub use discretise::Neurons;
 pub use error::Error;
 pub use graph::{Array, ArrayData, Conv, Dtype, Graph, Nir, Node, Padding, Pool2d};
+#[cfg(feature = "host")]
+pub use host::Run;
+pub use import::{ImportOptions, InputMap, Model, Population, Projection, import};
 pub use validate::IoShapes;
 
 use std::path::Path;
