@@ -59,6 +59,22 @@ pub enum Connectivity<'a, S> {
         /// The weights.
         weights: Weights<'a, S>,
     },
+    /// [`Connectivity::Dense`] with 8-bit weights and one scale per target (the flash-saving
+    /// form for microcontrollers): the weight from source `i` to target `j` is
+    /// `S::from_int(weights[i * targets + j]).mul(scales[j])`, exact in fixed point, so it
+    /// adds the same numbers as `Dense` with those products as its weights.
+    DenseInt8 {
+        /// `sources * targets` integers, row-major by source.
+        weights: &'a [i8],
+        /// One per target.
+        scales: &'a [S],
+    },
+}
+
+/// The weight an 8-bit integer `q` and its scale stand for.
+#[inline(always)]
+pub fn int8_weight<S: Scalar>(q: i8, scale: S) -> S {
+    S::from_int(i32::from(q)).mul(scale)
 }
 
 /// Synapses from population `source` onto channel `channel` of population `target`.
@@ -124,7 +140,9 @@ impl<S: Scalar> Projection<'_, S> {
     /// The number of synapses.
     pub fn synapses(&self, sources: usize, targets: usize) -> usize {
         match self.connectivity {
-            Connectivity::Dense { .. } => sources.saturating_mul(targets),
+            Connectivity::Dense { .. } | Connectivity::DenseInt8 { .. } => {
+                sources.saturating_mul(targets)
+            }
             Connectivity::Sparse { targets: t, .. } => t.len(),
         }
     }
@@ -148,6 +166,13 @@ impl<S: Scalar> Projection<'_, S> {
                 for (k, &w) in weights.iter().enumerate().take(sources * targets) {
                     if let Some(d) = delay(k) {
                         f(k / targets, k % targets, k, w, d);
+                    }
+                }
+            }
+            Connectivity::DenseInt8 { weights, scales } => {
+                for (k, &q) in weights.iter().enumerate().take(sources * targets) {
+                    if let (Some(d), Some(&s)) = (delay(k), scales.get(k % targets)) {
+                        f(k / targets, k % targets, k, int8_weight(q, s), d);
                     }
                 }
             }
@@ -199,6 +224,24 @@ impl<S: Scalar> Projection<'_, S> {
                         buffer: "dense weights",
                         expected: want,
                         actual: weights.len(),
+                    });
+                }
+                want
+            }
+            Connectivity::DenseInt8 { weights, scales } => {
+                let want = sources.saturating_mul(targets);
+                if weights.len() != want {
+                    return Err(Error::Length {
+                        buffer: "dense weights",
+                        expected: want,
+                        actual: weights.len(),
+                    });
+                }
+                if scales.len() != targets {
+                    return Err(Error::Length {
+                        buffer: "weight scales",
+                        expected: targets,
+                        actual: scales.len(),
                     });
                 }
                 want
@@ -299,6 +342,21 @@ impl<S: Scalar> Projection<'_, S> {
                         let k = i * n + j;
                         if let Some(&w) = row.get(j) {
                             syn.add(j, arrival(emitted, self.delays, k), channel, w);
+                        }
+                    }
+                });
+            }
+            Connectivity::DenseInt8 { weights, scales } => {
+                let n = syn.population_len();
+                for_each_spike(spikes, |i| {
+                    let Some(row) = weights.get(i * n..(i + 1) * n) else {
+                        return;
+                    };
+                    for j in range.clone() {
+                        let k = i * n + j;
+                        if let (Some(&q), Some(&s)) = (row.get(j), scales.get(j)) {
+                            let at = arrival(emitted, self.delays, k);
+                            syn.add(j, at, channel, int8_weight(q, s));
                         }
                     }
                 });
@@ -451,32 +509,76 @@ pub fn for_each_spike(spikes: &[u32], mut f: impl FnMut(usize)) {
 /// [`Error::Length`] unless `weights` holds `out.len() * x.len()` values and `bias` one per
 /// output.
 pub fn affine<S: Scalar>(weights: &[S], bias: &[S], x: &[S], out: &mut [S]) -> Result<(), Error> {
-    let n = x.len();
-    if weights.len() != out.len() * n {
+    check_affine(weights.len(), bias.len(), x.len(), out.len())?;
+    affine_by(|k| weights[k], bias, x, out);
+    Ok(())
+}
+
+/// [`affine`] with 8-bit weights and one scale per output ([`int8_weight`]): the same sums
+/// as `affine` with those products as its weights.
+///
+/// ```
+/// use lif_core::projection::affine_int8;
+///
+/// let (q, scales, b) = ([2i8, 4, 1, -2], [0.5f32, 0.5], [0.25f32, 0.0]);
+/// let mut out = [0.0f32; 2];
+/// affine_int8(&q, &scales, &b, &[1.0, 0.5], &mut out)?; // weights 1, 2, 0.5, -1
+/// assert_eq!(out, [2.25, 0.0]);
+/// # Ok::<(), lif_core::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`affine`], and [`Error::Length`] unless there is one scale per output.
+pub fn affine_int8<S: Scalar>(
+    weights: &[i8],
+    scales: &[S],
+    bias: &[S],
+    x: &[S],
+    out: &mut [S],
+) -> Result<(), Error> {
+    check_affine(weights.len(), bias.len(), x.len(), out.len())?;
+    if scales.len() != out.len() {
+        return Err(Error::Length {
+            buffer: "weight scales",
+            expected: out.len(),
+            actual: scales.len(),
+        });
+    }
+    let n = x.len().max(1);
+    affine_by(|k| int8_weight(weights[k], scales[k / n]), bias, x, out);
+    Ok(())
+}
+
+fn check_affine(weights: usize, bias: usize, inputs: usize, outputs: usize) -> Result<(), Error> {
+    if weights != outputs * inputs {
         return Err(Error::Length {
             buffer: "weights",
-            expected: out.len() * n,
-            actual: weights.len(),
+            expected: outputs * inputs,
+            actual: weights,
         });
     }
-    if bias.len() != out.len() {
+    if bias != outputs {
         return Err(Error::Length {
             buffer: "bias",
-            expected: out.len(),
-            actual: bias.len(),
+            expected: outputs,
+            actual: bias,
         });
     }
-    for ((o, row), &b) in out.iter_mut().zip(weights.chunks_exact(n.max(1))).zip(bias) {
+    Ok(())
+}
+
+/// The one loop of [`affine`] and [`affine_int8`]: `weight(k)` is weight `k` of the
+/// row-major `(outputs, inputs)` matrix (lengths checked by the callers).
+#[inline(always)]
+fn affine_by<S: Scalar>(weight: impl Fn(usize) -> S, bias: &[S], x: &[S], out: &mut [S]) {
+    let n = x.len();
+    for (j, (o, &b)) in out.iter_mut().zip(bias).enumerate() {
         let mut s = S::ZERO;
-        for (&w, &v) in row.iter().zip(x) {
-            s = s.add(w.mul(v));
+        for (i, &v) in x.iter().enumerate() {
+            s = s.add(weight(j * n + i).mul(v));
         }
         *o = s.add(b);
     }
-    if n == 0 {
-        out.copy_from_slice(bias);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -521,5 +623,69 @@ mod tests {
             count += 1;
         });
         assert_eq!((count, last), (6, (1, 2, 5, 6.0, 1)));
+    }
+
+    /// 8-bit weights deliver the same sums as dense weights holding their products, in
+    /// fixed point (where the products are exact) for every delay form and target range.
+    #[test]
+    fn int8_weights_deliver_as_dense_weights_of_their_values() {
+        use crate::I16F16;
+        use crate::synapse::{ChannelConfig, Synapses};
+        let q: [i8; 12] = [127, -128, 3, 0, -7, 64, 1, -1, 100, -100, 55, 9];
+        let scales = [0.0039, 0.5, 1.75].map(|s| I16F16::from_f64(s).unwrap());
+        let values: [I16F16; 12] = core::array::from_fn(|k| int8_weight(q[k], scales[k % 3]));
+        let delays = [1u8, 2, 1, 2, 2, 1, 1, 1, 2, 2, 1, 2];
+        for d in [Delays::Uniform(1), Delays::PerSynapse(&delays)] {
+            let p = |c| Projection {
+                source: 0,
+                target: 1,
+                channel: 0,
+                delays: d,
+                connectivity: c,
+            };
+            let a = p(Connectivity::DenseInt8 {
+                weights: &q,
+                scales: &scales,
+            });
+            let b = p(Connectivity::Dense { weights: &values });
+            a.check(0, 4, 3, 1, 2).unwrap();
+            let ch = [ChannelConfig::instantaneous().build::<I16F16>(1.0).unwrap()];
+            let run = |p: &Projection<'_, I16F16>| {
+                let (mut ring, mut g) = ([I16F16::ZERO; 6], [I16F16::ZERO; 3]);
+                let mut syn = Synapses::new(&ch, 2, 3, &mut ring, &mut g).unwrap();
+                p.deliver(&[0b1011], 0, &mut syn);
+                p.deliver(&[0b0110], 1, &mut syn);
+                let mut out = [[I16F16::ZERO; 3]; 2];
+                for (t, o) in out.iter_mut().enumerate() {
+                    syn.collect(t as u64 + 1, None, o);
+                }
+                out
+            };
+            assert_eq!(run(&a), run(&b));
+            let mut listed = 0;
+            a.for_each_synapse(4, 3, |_, _, k, w, _| {
+                assert_eq!(w, values[k]);
+                listed += 1;
+            });
+            assert_eq!(listed, 12);
+        }
+        let short = Connectivity::DenseInt8 {
+            weights: &q,
+            scales: &scales[..2],
+        };
+        let bad = Projection {
+            source: 0,
+            target: 1,
+            channel: 0,
+            delays: Delays::Uniform(1),
+            connectivity: short,
+        };
+        assert!(matches!(
+            bad.check(0, 4, 3, 1, 2),
+            Err(Error::Length {
+                buffer: "weight scales",
+                ..
+            })
+        ));
     }
 }

@@ -31,6 +31,9 @@ pub struct ImportOptions {
     /// Whether a spike's reset applies on the next step (snnTorch's `reset_delay`); `None`:
     /// no delay, as snnTorch's import does, with a warning.
     pub reset_delay: Option<bool>,
+    /// Quantise every weight to 8 bits with one scale per row (per target neuron): the
+    /// flash-saving form for microcontrollers ([`Int8Rows`]).
+    pub int8_weights: bool,
 }
 
 impl Default for ImportOptions {
@@ -39,7 +42,62 @@ impl Default for ImportOptions {
             dt: 1e-4,
             reset: None,
             reset_delay: None,
+            int8_weights: false,
         }
+    }
+}
+
+/// Weights as 8-bit integers with one scale per row: `w[j][i] = q[j][i] * scale[j]`.
+///
+/// A row's scale is `max |w| / 127` rounded up to a multiple of 2^-16, so `|q| <= 127` and
+/// every `q * scale` is exact in f64, in I16F16 and (for scales below 2^8 / 2^7) in f32: a
+/// firmware that multiplies `q` by its stored scale and a host that stores the products add
+/// the same numbers.
+///
+/// ```
+/// let rows = lif_nir::Int8Rows::quantise(&[1.0, -0.5, 0.25, 0.0], 2);
+/// assert_eq!(rows.q, [127, -64, 127, 0]);
+/// assert_eq!(rows.scale[1], (0.25f64 / 127.0 * 65536.0).ceil() / 65536.0);
+/// assert!(rows.values().iter().zip([1.0, -0.5, 0.25, 0.0]).all(|(v, w)| (v - w).abs() < 0.004));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Int8Rows {
+    /// `(rows, cols)`, row-major.
+    pub q: Vec<i8>,
+    /// One per row.
+    pub scale: Vec<f64>,
+}
+
+impl Int8Rows {
+    /// Quantises `weights` (`rows` rows, row-major), each element to the nearest multiple of
+    /// its row's scale.
+    pub fn quantise(weights: &[f64], rows: usize) -> Self {
+        let cols = weights.len() / rows.max(1);
+        let mut q = Vec::with_capacity(weights.len());
+        let mut scale = Vec::with_capacity(rows);
+        for row in weights.chunks(cols.max(1)).take(rows) {
+            let max = row.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+            let s = (max / 127.0 * 65536.0).ceil() / 65536.0;
+            scale.push(s);
+            q.extend(row.iter().map(|&w| {
+                if s == 0.0 {
+                    0
+                } else {
+                    (w / s).round().clamp(-127.0, 127.0) as i8
+                }
+            }));
+        }
+        Int8Rows { q, scale }
+    }
+
+    /// The weights the integers stand for, row-major.
+    pub fn values(&self) -> Vec<f64> {
+        let cols = self.q.len() / self.scale.len().max(1);
+        self.q
+            .iter()
+            .enumerate()
+            .map(|(k, &q)| f64::from(q) * self.scale[k / cols.max(1)])
+            .collect()
     }
 }
 
@@ -103,6 +161,9 @@ pub struct InputMap {
     pub weights: Vec<f64>,
     /// One per neuron.
     pub bias: Vec<f64>,
+    /// The 8-bit form of `weights` (which then hold its values), with
+    /// [`ImportOptions::int8_weights`].
+    pub int8: Option<Int8Rows>,
 }
 
 /// A dense projection from the spikes of `source` to the input of `target`.
@@ -117,6 +178,9 @@ pub struct Projection {
     /// 0 for a forward projection (same step); 1 for a recurrent one (the previous step's
     /// spikes).
     pub delay: u16,
+    /// The 8-bit form of `weights` (which then hold its values), with
+    /// [`ImportOptions::int8_weights`].
+    pub int8: Option<Int8Rows>,
 }
 
 /// Imports a validated graph ([`crate::read`] validates) with `opts`.
@@ -249,7 +313,12 @@ pub fn import(nir: &Nir, opts: &ImportOptions) -> Result<Model, Error> {
                     problem: "the graph's input reaches this node along two paths".into(),
                 });
             }
-            populations[target].input = Some(InputMap { weights, bias });
+            let (weights, int8) = quantised(weights, rows, opts.int8_weights);
+            populations[target].input = Some(InputMap {
+                weights,
+                bias,
+                int8,
+            });
             continue;
         }
         let source = index[p.source.as_str()];
@@ -257,11 +326,13 @@ pub fn import(nir: &Nir, opts: &ImportOptions) -> Result<Model, Error> {
             *b += x;
         }
         debug_assert_eq!(cols, populations[source].neurons.len());
+        let (weights, int8) = quantised(weights, rows, opts.int8_weights);
         projections.push(Projection {
             source,
             target,
             weights,
             delay: u16::from(target <= source),
+            int8,
         });
     }
 
@@ -292,6 +363,16 @@ pub fn import(nir: &Nir, opts: &ImportOptions) -> Result<Model, Error> {
         output,
         warnings,
     })
+}
+
+/// `weights` and, when asked, their 8-bit form (the weights then its values).
+fn quantised(weights: Vec<f64>, rows: usize, int8: bool) -> (Vec<f64>, Option<Int8Rows>) {
+    if int8 {
+        let q = Int8Rows::quantise(&weights, rows);
+        (q.values(), Some(q))
+    } else {
+        (weights, None)
+    }
 }
 
 fn is_population(n: &Node) -> bool {

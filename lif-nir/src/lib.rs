@@ -45,7 +45,7 @@ pub use error::Error;
 pub use graph::{Array, ArrayData, Conv, Dtype, Graph, Nir, Node, Padding, Pool2d};
 #[cfg(feature = "host")]
 pub use host::Run;
-pub use import::{ImportOptions, InputMap, Model, Population, Projection, import};
+pub use import::{ImportOptions, InputMap, Int8Rows, Model, Population, Projection, import};
 pub use validate::IoShapes;
 
 use std::path::Path;

@@ -25,6 +25,7 @@ fn import(name: &str, reset: Option<(Reset, bool)>) -> Model {
         dt: 1e-4,
         reset: reset.map(|r| r.0),
         reset_delay: reset.map(|r| r.1),
+        ..ImportOptions::default()
     };
     lif_nir::import(&nir, &opts).unwrap()
 }

@@ -16,6 +16,7 @@ mod netconfig;
 mod netrun;
 mod netstats;
 mod nir;
+mod nirrun;
 mod outputs;
 mod plots;
 mod serve;
@@ -68,7 +69,8 @@ enum Command {
     /// (in f32 and I16F16 side by side) as they move. Prints the address; Ctrl-C stops it.
     Serve(ServeArgs),
     /// NIR graphs (.nir files exported by snnTorch, Norse, ...): `nir inspect FILE` prints the
-    /// graph and the flash and RAM it would need on a microcontroller.
+    /// graph and the flash and RAM it would need on a microcontroller; `nir run FILE --input
+    /// X.npy` imports it and runs it.
     Nir(nir::NirArgs),
 }
 

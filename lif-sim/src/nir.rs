@@ -28,6 +28,13 @@ enum NirCommand {
         /// The .nir file.
         file: PathBuf,
     },
+    /// Import a .nir file into a lif network and run it on the CPU backend: one network per
+    /// sample, samples in parallel. Outputs: output.npy (samples, steps, outputs: spikes, or
+    /// a readout's membrane), predictions.npy (the output neuron with the most spikes, or the
+    /// largest membrane at the last step), spikes-POPULATION.npy (sample, step, neuron),
+    /// summary.json (options, warnings, spikes per population, accuracy with --labels,
+    /// inferences per second) and raster.png/svg (the first sample).
+    Run(crate::nirrun::RunArgs),
 }
 
 /// Runs a `nir` subcommand.
@@ -47,6 +54,7 @@ pub fn run(args: &NirArgs) -> Result<(), String> {
             );
             valid.map_err(|e| format!("{}: {e}", file.display()))
         }
+        NirCommand::Run(args) => crate::nirrun::run(args),
     }
 }
 

@@ -216,7 +216,7 @@ impl StepCost {
 fn events<S: Scalar>(p: &Projection<'_, S>, spikes: &[u32], targets: usize) -> u32 {
     let mut n = 0u32;
     match p.connectivity {
-        Connectivity::Dense { .. } => {
+        Connectivity::Dense { .. } | Connectivity::DenseInt8 { .. } => {
             let t = u32::try_from(targets).unwrap_or(u32::MAX);
             for_each_spike(spikes, |_| n = n.saturating_add(t));
         }
