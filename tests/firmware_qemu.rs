@@ -29,12 +29,15 @@ use lif_host_cuda::network::{Connection, Delay, Network, PopulationSpec, Recordi
 /// at 25 MHz (40 ns), so one tick is 40 / 2^SHIFT instructions.
 const ICOUNT_SHIFT: u32 = 4;
 
-fn firmware_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/firmware-qemu")
+fn firmware_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
 }
 
-fn build_firmware() -> PathBuf {
-    let dir = firmware_dir();
+/// Builds firmware crate `name` (release) and returns its ELF.
+fn build_firmware(name: &str) -> PathBuf {
+    let dir = firmware_dir(name);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(&dir)
@@ -51,7 +54,7 @@ fn build_firmware() -> PathBuf {
         "firmware build failed (is the thumbv7em-none-eabihf target installed? run scripts/setup.sh):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    dir.join("target/thumbv7em-none-eabihf/release/firmware-qemu")
+    dir.join("target/thumbv7em-none-eabihf/release").join(name)
 }
 
 /// Runs the ELF in QEMU with a deadline; returns (exit code, stdout).
@@ -111,7 +114,7 @@ fn run_qemu(elf: &Path) -> (i32, String) {
 fn firmware() -> &'static (PathBuf, i32, String) {
     static RUN: OnceLock<(PathBuf, i32, String)> = OnceLock::new();
     RUN.get_or_init(|| {
-        let elf = build_firmware();
+        let elf = build_firmware("firmware-qemu");
         let (code, output) = run_qemu(&elf);
         (elf, code, output)
     })
@@ -551,4 +554,67 @@ impl<S: Scalar> CubaRun<S> {
     fn digests_and_counts(&self) -> ((u64, u64), [u32; 2]) {
         (self.digests(), self.counts())
     }
+}
+
+/// The digits network of `tests/fixtures/nir` (trained by snnTorch, exported to NIR), turned
+/// into flash tables by `examples/firmware-nir`'s build script (8-bit weights, I16F16), run
+/// under QEMU on the first 100 test samples: every output spike count equals lif-nir's host
+/// run of the same import in I16F16, so the predictions are equal too. Prints instructions
+/// per inference, the model's flash and the network's RAM.
+#[test]
+fn nir_digits_on_the_firmware_equal_the_host() {
+    let elf = build_firmware("firmware-nir");
+    let (code, output) = run_qemu(&elf);
+    assert_eq!(code, 0, "firmware-nir failed:\n{output}");
+    let samples = parse_lines(&output, "sample ");
+    assert_eq!(samples.len(), 100, "{output}");
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nir");
+    let nir = lif_nir::read(dir.join("digits.nir")).expect("digits.nir");
+    let opts = lif_nir::ImportOptions {
+        reset: Some(lif_core::Reset::Zero),
+        reset_delay: Some(false),
+        int8_weights: true,
+        ..lif_nir::ImportOptions::default()
+    };
+    let model = lif_nir::import(&nir, &opts).expect("import");
+    let bytes = std::fs::read(dir.join("digits.test_x.npy")).unwrap();
+    let x: Vec<f32> = npyz::NpyFile::new(&bytes[..]).unwrap().into_vec().unwrap();
+    let (_, labels) = {
+        let b = std::fs::read(dir.join("digits.test_y.npy")).unwrap();
+        let f = npyz::NpyFile::new(&b[..]).unwrap();
+        ((), f.into_vec::<i64>().unwrap())
+    };
+    let mut ticks = Vec::new();
+    let mut right = 0;
+    for (k, (name, kv)) in samples.iter().enumerate() {
+        assert_eq!(name, &k.to_string());
+        let get = |key: &str| {
+            kv.iter()
+                .find(|(a, _)| a == key)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        let board: Vec<f64> = get("out").split(',').map(|v| v.parse().unwrap()).collect();
+        let sample = x[k * model.inputs..(k + 1) * model.inputs].repeat(10);
+        let run = model.run::<I16F16>(&sample).unwrap();
+        let n = board.len();
+        let host: Vec<f64> = (0..n)
+            .map(|j| (0..run.steps).map(|t| run.output[t * n + j]).sum())
+            .collect();
+        assert_eq!(board, host, "sample {k}: output spike counts");
+        let predicted = run.predicted(true).unwrap();
+        right += usize::from(predicted as i64 == labels[k]);
+        ticks.push(get("ticks").parse::<f64>().unwrap());
+    }
+    let per_tick = 40.0 / f64::from(1u32 << ICOUNT_SHIFT);
+    let mean = ticks.iter().sum::<f64>() / ticks.len() as f64 * per_tick;
+    let max = ticks.iter().fold(0.0f64, |a, &b| a.max(b)) * per_tick;
+    eprintln!(
+        "firmware-nir digits (I16F16, 8-bit weights): {right}/100 right, {mean:.0} instructions per inference (max {max:.0}); {}",
+        output
+            .lines()
+            .find(|l| l.starts_with("model_flash="))
+            .unwrap_or_default()
+    );
 }

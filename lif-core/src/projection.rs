@@ -61,7 +61,7 @@ pub enum Connectivity<'a, S> {
     },
     /// [`Connectivity::Dense`] with 8-bit weights and one scale per target (the flash-saving
     /// form for microcontrollers): the weight from source `i` to target `j` is
-    /// `S::from_int(weights[i * targets + j]).mul(scales[j])`, exact in fixed point, so it
+    /// `scales[j].mul_int(weights[i * targets + j])` ([`int8_weight`]), exact in fixed point, so it
     /// adds the same numbers as `Dense` with those products as its weights.
     DenseInt8 {
         /// `sources * targets` integers, row-major by source.
@@ -74,7 +74,7 @@ pub enum Connectivity<'a, S> {
 /// The weight an 8-bit integer `q` and its scale stand for.
 #[inline(always)]
 pub fn int8_weight<S: Scalar>(q: i8, scale: S) -> S {
-    S::from_int(i32::from(q)).mul(scale)
+    scale.mul_int(i32::from(q))
 }
 
 /// Synapses from population `source` onto channel `channel` of population `target`.
@@ -348,6 +348,20 @@ impl<S: Scalar> Projection<'_, S> {
             }
             Connectivity::DenseInt8 { weights, scales } => {
                 let n = syn.population_len();
+                if let Delays::Uniform(_) = self.delays {
+                    // As for `Dense`: one lane, each spiking source's row added in order.
+                    let (lane, first) = syn.lane(slot, channel);
+                    let scales = scales.get(first..first + lane.len()).unwrap_or_default();
+                    for_each_spike(spikes, |i| {
+                        let start = i * n + first;
+                        if let Some(row) = weights.get(start..start + lane.len()) {
+                            for ((x, &q), &s) in lane.iter_mut().zip(row).zip(scales) {
+                                *x = x.add(int8_weight(q, s));
+                            }
+                        }
+                    });
+                    return;
+                }
                 for_each_spike(spikes, |i| {
                     let Some(row) = weights.get(i * n..(i + 1) * n) else {
                         return;
@@ -510,12 +524,22 @@ pub fn for_each_spike(spikes: &[u32], mut f: impl FnMut(usize)) {
 /// output.
 pub fn affine<S: Scalar>(weights: &[S], bias: &[S], x: &[S], out: &mut [S]) -> Result<(), Error> {
     check_affine(weights.len(), bias.len(), x.len(), out.len())?;
-    affine_by(|k| weights[k], bias, x, out);
+    let n = x.len();
+    for (j, (o, &b)) in out.iter_mut().zip(bias).enumerate() {
+        let mut s = S::ZERO;
+        for (&w, &v) in weights[j * n..(j + 1) * n].iter().zip(x) {
+            s = s.add(w.mul(v));
+        }
+        *o = s.add(b);
+    }
     Ok(())
 }
 
-/// [`affine`] with 8-bit weights and one scale per output ([`int8_weight`]): the same sums
-/// as `affine` with those products as its weights.
+/// An analog input through 8-bit weights with one scale per output: `out[j] = (sum_i x[i]
+/// * weights[j * x.len() + i]) * scales[j] + bias[j]`, the sum taken in the order of `x`
+/// ([`Scalar::mul_int`]: exact in fixed point, which then rounds once, at the scale), the
+/// bias added last. One multiply-accumulate of an input and an integer per weight: the
+/// first layer of an imported network on a microcontroller.
 ///
 /// ```
 /// use lif_core::projection::affine_int8;
@@ -544,8 +568,15 @@ pub fn affine_int8<S: Scalar>(
             actual: scales.len(),
         });
     }
-    let n = x.len().max(1);
-    affine_by(|k| int8_weight(weights[k], scales[k / n]), bias, x, out);
+    let n = x.len();
+    for (j, ((o, &b), &scale)) in out.iter_mut().zip(bias).zip(scales).enumerate() {
+        let row = weights.get(j * n..(j + 1) * n).unwrap_or_default();
+        let mut s = S::ZERO;
+        for (&v, &q) in x.iter().zip(row) {
+            s = s.add(v.mul_int(i32::from(q)));
+        }
+        *o = s.mul(scale).add(b);
+    }
     Ok(())
 }
 
@@ -565,20 +596,6 @@ fn check_affine(weights: usize, bias: usize, inputs: usize, outputs: usize) -> R
         });
     }
     Ok(())
-}
-
-/// The one loop of [`affine`] and [`affine_int8`]: `weight(k)` is weight `k` of the
-/// row-major `(outputs, inputs)` matrix (lengths checked by the callers).
-#[inline(always)]
-fn affine_by<S: Scalar>(weight: impl Fn(usize) -> S, bias: &[S], x: &[S], out: &mut [S]) {
-    let n = x.len();
-    for (j, (o, &b)) in out.iter_mut().zip(bias).enumerate() {
-        let mut s = S::ZERO;
-        for (i, &v) in x.iter().enumerate() {
-            s = s.add(weight(j * n + i).mul(v));
-        }
-        *o = s.add(b);
-    }
 }
 
 #[cfg(test)]

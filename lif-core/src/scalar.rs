@@ -76,6 +76,11 @@ pub trait Scalar:
     fn sub(self, rhs: Self) -> Self;
     /// `self * rhs`.
     fn mul(self, rhs: Self) -> Self;
+    /// `self * k` for an integer `k` with `|k| <= 2^24`: exact in fixed point (saturating),
+    /// rounded once in floating point; equal to `Self::from_int(k).mul(self)` wherever the
+    /// format holds `k`. The product of an 8-bit weight and its scale, or of an input and an
+    /// 8-bit weight.
+    fn mul_int(self, k: i32) -> Self;
     /// `self * factor` for a factor in `[0, 1]` (a decay, a rate, a step fraction): equal to
     /// [`Scalar::mul`] there, but the product cannot overflow, so fixed point skips the
     /// saturation check. Models only pass factors their parameter validation bounds to
@@ -138,6 +143,10 @@ macro_rules! float_scalar {
             #[inline]
             fn mul(self, rhs: Self) -> Self {
                 self * rhs
+            }
+            #[inline]
+            fn mul_int(self, k: i32) -> Self {
+                self * (k as $t)
             }
             #[inline]
             fn scale(self, factor: Self) -> Self {
@@ -300,6 +309,11 @@ where
         }
     }
     #[inline]
+    fn mul_int(self, k: i32) -> Self {
+        let product = (self.to_bits() as i64) * (k as i64);
+        Self::from_bits(product.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+    }
+    #[inline]
     fn scale(self, factor: Self) -> Self {
         debug_assert!(
             Self::ZERO <= factor && factor <= Self::ONE,
@@ -441,6 +455,25 @@ mod tests {
                 "{a:#x} * {b:#x}"
             );
         }
+    }
+
+    #[test]
+    fn mul_int_is_a_multiplication_by_the_integer_as_a_scalar() {
+        fn check<T: Scalar>(values: &[f64]) {
+            for &v in values {
+                let x = T::from_f64(v).unwrap();
+                // The integers each format holds.
+                let big = if T::MAX.to_f64() > 1000.0 { 1000 } else { 100 };
+                for k in [-big, -127, -3, -1, 0, 1, 2, 100, 127, big] {
+                    assert_eq!(x.mul_int(k), T::from_int(k).mul(x), "{} {v} * {k}", T::NAME);
+                }
+            }
+        }
+        let values = [0.0, 1.0, -0.5, 0.123, 3.75, -250.0, 30000.0, -32768.0];
+        check::<f32>(&values);
+        check::<f64>(&values);
+        check::<I16F16>(&values);
+        check::<I8F24>(&[0.0, 1.0, -0.5, 0.123, 3.75, -100.0]);
     }
 
     #[test]

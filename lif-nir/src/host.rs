@@ -2,7 +2,7 @@
 //! scalar.
 
 use lif_core::error::ParamProblem;
-use lif_core::projection::affine;
+use lif_core::projection::{affine, affine_int8};
 use lif_core::{Error as CoreError, Scalar};
 use lif_host_cuda::SimError;
 use lif_host_cuda::network::{Connection, Delay, Network, PopulationSpec, Recording, Synapses};
@@ -92,9 +92,22 @@ impl Model {
                         .iter()
                         .map(|&v| scalar(&part, "input bias", v))
                         .collect::<Result<_, _>>()?;
+                    let scales: Option<Vec<S>> = match &m.int8 {
+                        Some(q) => Some(
+                            q.scale
+                                .iter()
+                                .map(|&v| scalar(&part, "weight scale", v))
+                                .collect::<Result<_, _>>()?,
+                        ),
+                        None => None,
+                    };
                     let mut rows = vec![S::ZERO; steps * n];
                     for (row, xt) in rows.chunks_exact_mut(n).zip(xs.chunks_exact(self.inputs)) {
-                        affine(&w, &b, xt, row).map_err(|source| SimError::Network {
+                        match (&m.int8, &scales) {
+                            (Some(q), Some(s)) => affine_int8(&q.q, s, &b, xt, row),
+                            _ => affine(&w, &b, xt, row),
+                        }
+                        .map_err(|source| SimError::Network {
                             part: part.clone(),
                             source,
                         })?;
