@@ -586,6 +586,7 @@ fn nir_digits_on_the_firmware_equal_the_host() {
         ((), f.into_vec::<i64>().unwrap())
     };
     let mut ticks = Vec::new();
+    let mut split = [0.0f64; 3];
     let mut right = 0;
     for (k, (name, kv)) in samples.iter().enumerate() {
         assert_eq!(name, &k.to_string());
@@ -606,12 +607,18 @@ fn nir_digits_on_the_firmware_equal_the_host() {
         let predicted = run.predicted(true).unwrap();
         right += usize::from(predicted as i64 == labels[k]);
         ticks.push(get("ticks").parse::<f64>().unwrap());
+        for (s, key) in split.iter_mut().zip(["prepare", "fire", "events"]) {
+            *s += get(key).parse::<f64>().unwrap() / samples.len() as f64;
+        }
     }
     let per_tick = 40.0 / f64::from(1u32 << ICOUNT_SHIFT);
     let mean = ticks.iter().sum::<f64>() / ticks.len() as f64 * per_tick;
     let max = ticks.iter().fold(0.0f64, |a, &b| a.max(b)) * per_tick;
     eprintln!(
-        "firmware-nir digits (I16F16, 8-bit weights): {right}/100 right, {mean:.0} instructions per inference (max {max:.0}); {}",
+        "firmware-nir digits (I16F16, 8-bit weights): {right}/100 right, {mean:.0} instructions per inference (max {max:.0}): {:.0} delivering and collecting ({:.0} synaptic events), {:.0} in the population loops, the rest the input layer and set-up; {}",
+        split[0] * per_tick,
+        split[2],
+        split[1] * per_tick,
         output
             .lines()
             .find(|l| l.starts_with("model_flash="))

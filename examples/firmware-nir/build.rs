@@ -300,15 +300,25 @@ impl Built {{
 
 /// One inference: the sample `x` for STEPS steps, from the initial state. `out` gets each
 /// output neuron's spike count (or, for a readout, its membrane's I16F16 bits after the
-/// last step).
-pub fn infer(built: &Built, x: &[I16F16], out: &mut [i32; OUTPUTS]) -> Result<(), Error> {{
+/// last step); `cost` adds the ticks of `clock` spent delivering and collecting (prepare)
+/// and in the population loops (fire), and the synaptic events.
+pub fn infer<K: Clock>(
+    built: &Built,
+    x: &[I16F16],
+    out: &mut [i32; OUTPUTS],
+    clock: &K,
+    cost: &mut StepCost,
+) -> Result<(), Error> {{
 {setup}    let mut net = Network::new(0, [{}], &PROJECTIONS)?;
     out.fill(0);
     for _ in 0..STEPS {{
-        net.step(|p, _t, input| match p {{
+        let c = net.step_measured(clock, |p, _t, input| match p {{
             {}
             _ => {{}}
         }})?;
+        cost.prepare += c.prepare;
+        cost.fire += c.fire;
+        cost.events += c.events;
 {record}
     }}
     Ok(())

@@ -536,8 +536,8 @@ pub fn affine<S: Scalar>(weights: &[S], bias: &[S], x: &[S], out: &mut [S]) -> R
 }
 
 /// An analog input through 8-bit weights with one scale per output: `out[j] = (sum_i x[i]
-/// * weights[j * x.len() + i]) * scales[j] + bias[j]`, the sum taken in the order of `x`
-/// ([`Scalar::mul_int`]: exact in fixed point, which then rounds once, at the scale), the
+/// * weights[j * x.len() + i]) * scales[j] + bias[j]`, the sum by [`Scalar::dot_int8`]
+/// (in the order of `x`; exact in fixed point, which then rounds once, at the scale), the
 /// bias added last. One multiply-accumulate of an input and an integer per weight: the
 /// first layer of an imported network on a microcontroller.
 ///
@@ -571,11 +571,7 @@ pub fn affine_int8<S: Scalar>(
     let n = x.len();
     for (j, ((o, &b), &scale)) in out.iter_mut().zip(bias).zip(scales).enumerate() {
         let row = weights.get(j * n..(j + 1) * n).unwrap_or_default();
-        let mut s = S::ZERO;
-        for (&v, &q) in x.iter().zip(row) {
-            s = s.add(v.mul_int(i32::from(q)));
-        }
-        *o = s.mul(scale).add(b);
+        *o = S::dot_int8(x, row).mul(scale).add(b);
     }
     Ok(())
 }

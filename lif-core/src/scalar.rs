@@ -81,6 +81,12 @@ pub trait Scalar:
     /// format holds `k`. The product of an 8-bit weight and its scale, or of an input and an
     /// 8-bit weight.
     fn mul_int(self, k: i32) -> Self;
+    /// `sum_i x[i] * q[i]` over the shorter of the two, in index order: floats add the
+    /// products one at a time (each product and each sum rounded, as [`Scalar::mul_int`] and
+    /// [`Scalar::add`]); fixed point sums the exact products in 64 bits and saturates once
+    /// (one multiply-accumulate per element on a Cortex-M4). The inner loop of
+    /// [`crate::projection::affine_int8`].
+    fn dot_int8(x: &[Self], q: &[i8]) -> Self;
     /// `self * factor` for a factor in `[0, 1]` (a decay, a rate, a step fraction): equal to
     /// [`Scalar::mul`] there, but the product cannot overflow, so fixed point skips the
     /// saturation check. Models only pass factors their parameter validation bounds to
@@ -147,6 +153,14 @@ macro_rules! float_scalar {
             #[inline]
             fn mul_int(self, k: i32) -> Self {
                 self * (k as $t)
+            }
+            #[inline]
+            fn dot_int8(x: &[Self], q: &[i8]) -> Self {
+                let mut s: $t = 0.0;
+                for (&v, &k) in x.iter().zip(q) {
+                    s += v * (k as $t);
+                }
+                s
             }
             #[inline]
             fn scale(self, factor: Self) -> Self {
@@ -314,6 +328,15 @@ where
         Self::from_bits(product.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
     }
     #[inline]
+    fn dot_int8(x: &[Self], q: &[i8]) -> Self {
+        // |x * q| < 2^38: 2^25 terms fit in i64, far more than any layer.
+        let mut acc = 0i64;
+        for (&v, &k) in x.iter().zip(q) {
+            acc += i64::from(v.to_bits()) * i64::from(k);
+        }
+        Self::from_bits(acc.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+    }
+    #[inline]
     fn scale(self, factor: Self) -> Self {
         debug_assert!(
             Self::ZERO <= factor && factor <= Self::ONE,
@@ -474,6 +497,25 @@ mod tests {
         check::<f64>(&values);
         check::<I16F16>(&values);
         check::<I8F24>(&[0.0, 1.0, -0.5, 0.123, 3.75, -100.0]);
+    }
+
+    #[test]
+    fn dot_int8_sums_exactly_in_fixed_point_and_in_order_in_floats() {
+        let q = [127i8, -128, 3, 0, -7];
+        let xs = [1.5, -0.25, 1000.0, 7.0, -3.125];
+        let x16 = xs.map(|v| I16F16::from_f64(v).unwrap());
+        let want: f64 = xs.iter().zip(q).map(|(x, k)| x * f64::from(k)).sum();
+        assert_eq!(I16F16::dot_int8(&x16, &q).to_f64(), want);
+        // Partial sums beyond the format do not saturate; only the result does.
+        let big = [I16F16::from_f64(300.0).unwrap(); 2];
+        assert_eq!(I16F16::dot_int8(&big, &[127, -127]), I16F16::ZERO);
+        assert_eq!(I16F16::dot_int8(&big, &[127, 127]), I16F16::MAX);
+        let x32 = xs.map(|v| v as f32);
+        let mut s = 0.0f32;
+        for (x, k) in x32.iter().zip(q) {
+            s = s.add(x.mul_int(i32::from(k)));
+        }
+        assert_eq!(f32::dot_int8(&x32, &q), s);
     }
 
     #[test]
