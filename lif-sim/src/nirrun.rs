@@ -219,11 +219,12 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     stage.commit()?;
     let acc = accuracy.map_or(String::new(), |a| format!(", accuracy {a:.2}%"));
     println!(
-        "{} samples x {steps} steps in {}: {:.0} inferences/s on {} threads{acc} -> {}",
+        "{} samples x {steps} steps in {}: {:.0} inferences/s on {} thread{}{acc} -> {}",
         samples.len(),
         summary.scalar,
         summary.inferences_per_second,
         summary.threads,
+        if summary.threads == 1 { "" } else { "s" },
         args.out.display()
     );
     Ok(())
