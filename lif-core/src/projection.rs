@@ -535,8 +535,9 @@ pub fn affine<S: Scalar>(weights: &[S], bias: &[S], x: &[S], out: &mut [S]) -> R
     Ok(())
 }
 
-/// An analog input through 8-bit weights with one scale per output: `out[j] = (sum_i x[i]
-/// * weights[j * x.len() + i]) * scales[j] + bias[j]`, the sum by [`Scalar::dot_int8`]
+/// An analog input through 8-bit weights with one scale per output:
+/// `out[j] = (sum_i x[i] * weights[j * x.len() + i]) * scales[j] + bias[j]`, the sum by
+/// [`Scalar::dot_int8`]
 /// (in the order of `x`; exact in fixed point, which then rounds once, at the scale), the
 /// bias added last. One multiply-accumulate of an input and an integer per weight: the
 /// first layer of an imported network on a microcontroller.
