@@ -414,6 +414,8 @@ struct Flat<'g> {
     nodes: BTreeMap<String, &'g Node>,
     succ: BTreeMap<String, Vec<String>>,
     top_io: BTreeMap<&'static str, Vec<String>>,
+    /// Each node's input shape where the graph fixes it ([`Graph::shapes`]).
+    shapes: BTreeMap<String, Vec<usize>>,
 }
 
 impl<'g> Flat<'g> {
@@ -422,6 +424,7 @@ impl<'g> Flat<'g> {
             nodes: BTreeMap::new(),
             succ: BTreeMap::new(),
             top_io: BTreeMap::new(),
+            shapes: BTreeMap::new(),
         };
         f.add(g, "")?;
         for v in f.succ.values_mut() {
@@ -433,6 +436,11 @@ impl<'g> Flat<'g> {
 
     fn add(&mut self, g: &'g Graph, prefix: &str) -> Result<(), Error> {
         let full = |n: &str| format!("{prefix}{n}");
+        for (name, (input, _)) in g.shapes() {
+            if let Some(shape) = input {
+                self.shapes.insert(full(&name), shape);
+            }
+        }
         for (name, node) in &g.nodes {
             match node {
                 Node::Graph(sub) => self.add(sub, &format!("{}.", full(name)))?,
@@ -492,6 +500,10 @@ impl<'g> Flat<'g> {
         self.nodes.get(name).is_some_and(|n| is_population(n))
     }
 
+    fn shape_of(&self, name: &str) -> Option<&[usize]> {
+        self.shapes.get(name).map(Vec::as_slice)
+    }
+
     fn successors(&self, name: &str) -> &[String] {
         self.succ.get(name).map_or(&[], Vec::as_slice)
     }
@@ -514,7 +526,7 @@ impl<'g> Flat<'g> {
                 let n = if is_population(node) {
                     neuron_count(node).unwrap_or(out)
                 } else {
-                    Map::of(node, b, out)?.outputs()
+                    Map::of(node, b, out, self.shape_of(b))?.outputs()
                 };
                 if is_population(node) && n != out {
                     return Err(Error::Import {
@@ -568,7 +580,7 @@ impl<'g> Flat<'g> {
                     problem: "a cycle of linear nodes without neurons (an algebraic loop)".into(),
                 });
             }
-            let next = Map::of(node, b, map.outputs())?;
+            let next = Map::of(node, b, map.outputs(), self.shape_of(b))?;
             let composed = map.clone().then(next, b)?;
             if let Map::Affine { rows, cols, .. } = &composed
                 && rows.saturating_mul(*cols) > MAX_WEIGHTS

@@ -291,7 +291,7 @@ fn check_conv(c: &Conv, dims: usize, path: &str) -> Result<(), Error> {
 
 /// A convolution's full input shape `(channels, spatial...)` from its `input_shape` (spatial,
 /// or with the channels first), when given and consistent with the weight.
-fn conv_input(c: &Conv) -> Option<Vec<usize>> {
+pub(crate) fn conv_input(c: &Conv) -> Option<Vec<usize>> {
     let s = c.input_shape.as_ref()?;
     let w = c.weight.shape();
     let dims = w.len().checked_sub(2)?;
@@ -328,7 +328,7 @@ fn check_pool(p: &Pool2d, path: &str) -> Result<(), Error> {
 }
 
 /// Value `i` of a per-dimension setting (one value: the same for every dimension).
-fn dim(v: &[usize], i: usize) -> Option<usize> {
+pub(crate) fn dim(v: &[usize], i: usize) -> Option<usize> {
     if v.len() == 1 {
         v.first().copied()
     } else {

@@ -25,6 +25,27 @@ fn lif(n: usize, tau: f32, thr: f32) -> Node {
     }
 }
 
+/// A neuron node with its parameter arrays reshaped (a layer after a convolution).
+fn shaped(node: Node, shape: &[usize]) -> Node {
+    let re = |x: &Array| Array::f64(shape.to_vec(), x.to_f64()).unwrap();
+    match node {
+        Node::Lif {
+            tau,
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+        } => Node::Lif {
+            tau: re(&tau),
+            r: re(&r),
+            v_leak: re(&v_leak),
+            v_threshold: re(&v_threshold),
+            v_reset: re(&v_reset),
+        },
+        other => other,
+    }
+}
+
 fn graph(nodes: Vec<(&str, Node)>, edges: &[(&str, &str)]) -> Graph {
     Graph {
         nodes: nodes
@@ -378,28 +399,101 @@ fn what_lif_cannot_run_is_a_typed_error_naming_the_node() {
 }
 
 #[test]
-fn a_convolution_is_refused_by_name_for_now() {
-    let [i, o] = io(4);
+fn convolutions_and_pooling_are_dense_maps() {
+    // A 1-d convolution (2 taps, padding 1, stride 2) on 5 inputs: outputs at -1..0, 1..2, 3..4.
+    let [i, _] = io(5);
     let conv = lif_nir::Conv {
-        weight: Array::f32(vec![1, 1, 1], vec![1.0]).unwrap(),
-        bias: a(&[0.0]),
-        stride: vec![1],
-        padding: lif_nir::Padding::Explicit(vec![0]),
+        weight: Array::f32(vec![1, 1, 2], vec![0.5, 2.0]).unwrap(),
+        bias: a(&[0.25]),
+        stride: vec![2],
+        padding: lif_nir::Padding::Explicit(vec![1]),
         dilation: vec![1],
         groups: 1,
-        input_shape: Some(vec![4]),
+        input_shape: Some(vec![5]),
+    };
+    let g = graph(
+        vec![
+            i,
+            ("output", Node::Output { shape: vec![3] }),
+            ("conv", Node::Conv1d(conv)),
+            ("lif", lif(3, 1e-3, 100.0)),
+        ],
+        &[("input", "conv"), ("conv", "lif"), ("lif", "output")],
+    );
+    let model = import(g, ImportOptions::default()).unwrap();
+    let input = model.populations[0].input.as_ref().unwrap();
+    #[rustfmt::skip]
+    let want = [
+        2.0, 0.0, 0.0, 0.0, 0.0,
+        0.0, 0.5, 2.0, 0.0, 0.0,
+        0.0, 0.0, 0.0, 0.5, 2.0,
+    ];
+    assert_eq!(
+        (input.weights.as_slice(), input.bias.as_slice()),
+        (&want[..], &[0.25; 3][..])
+    );
+
+    // A 2x2 sum pool over (1, 2, 4) after a spiking layer: a projection of ones.
+    let [i, _] = io(8);
+    let pool = lif_nir::Pool2d {
+        kernel_size: vec![2],
+        stride: vec![2],
+        padding: vec![0],
+    };
+    let g = graph(
+        vec![
+            (
+                "input",
+                Node::Input {
+                    shape: vec![1, 2, 4],
+                },
+            ),
+            ("output", Node::Output { shape: vec![2] }),
+            ("lif", shaped(lif(8, 1e-3, 1.0), &[1, 2, 4])),
+            ("pool", Node::SumPool2d(pool)),
+            ("out", lif(2, 1e-3, 100.0)),
+        ],
+        &[
+            ("input", "lif"),
+            ("lif", "pool"),
+            ("pool", "out"),
+            ("out", "output"),
+        ],
+    );
+    let _ = i;
+    let model = import(g, ImportOptions::default()).unwrap();
+    #[rustfmt::skip]
+    let ones = [
+        1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0,
+        0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0,
+    ];
+    assert_eq!(model.projections[0].weights, ones);
+}
+
+#[test]
+fn a_pooling_of_unknown_shape_is_refused_by_name() {
+    let [i, o] = io(4);
+    let pool = lif_nir::Pool2d {
+        kernel_size: vec![2],
+        stride: vec![2],
+        padding: vec![0],
     };
     let g = graph(
         vec![
             i,
             o,
-            ("conv", Node::Conv1d(conv)),
-            ("lif", lif(4, 1e-3, 1.0)),
+            ("pool", Node::AvgPool2d(pool)),
+            ("lif", lif(1, 1e-3, 1.0)),
         ],
-        &[("input", "conv"), ("conv", "lif"), ("lif", "output")],
+        &[("input", "pool"), ("pool", "lif"), ("lif", "output")],
     );
-    let e = problem(import(g, ImportOptions::default()));
-    assert!(e.starts_with("node `conv`: Conv1d nodes"), "{e}");
+    // Validation finds it first: the pooling cannot take the flat input it gets.
+    match import(g, ImportOptions::default()) {
+        Err(Error::BadParameter { node, param, .. }) => {
+            assert_eq!((node.as_str(), param), ("pool", "kernel_size"))
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

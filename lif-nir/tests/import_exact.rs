@@ -39,7 +39,8 @@ fn mismatches(
     hidden: Option<(&str, &str)>,
 ) -> (usize, usize, usize) {
     let (xs, x) = npy::<f32>(&format!("{name}.input.npy"));
-    let (steps, batch, nin) = (xs[0], xs[1], xs[2]);
+    // (steps, batch, input shape...): a sample's input is its elements in row-major order.
+    let (steps, batch, nin) = (xs[0], xs[1], xs[2..].iter().product::<usize>());
     assert_eq!(nin, model.inputs);
     let (_, want) = npy::<u8>(want);
     let hidden = hidden.map(|(pop, file)| {
@@ -131,4 +132,22 @@ fn rleaky_original() {
         Some(("1.lif", "rleaky.hidden.npy")),
     );
     assert_eq!(r, (0, 0, 5));
+}
+
+/// Conv2d -> Leaky -> AvgPool2d -> Flatten -> Affine -> Leaky against the original module:
+/// the convolution is a dense projection from the input, the pooling, flattening and Affine
+/// compose into one projection (each weight a quarter of the Affine's, exact).
+#[test]
+fn conv_original() {
+    let model = import("conv", None);
+    let first = &model.populations[0];
+    assert_eq!((first.name.as_str(), first.neurons.len()), ("1", 32));
+    assert_eq!(model.projections.len(), 1);
+    let r = mismatches(
+        &model,
+        "conv",
+        "conv.spikes.npy",
+        Some(("1", "conv.hidden.npy")),
+    );
+    assert_eq!(r, (0, 0, 47));
 }
