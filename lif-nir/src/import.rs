@@ -11,6 +11,10 @@ use crate::error::Error;
 use crate::graph::{Graph, Nir, Node};
 use crate::linear::{MAX_WEIGHTS, Map, too_large};
 
+/// Nodes with more outputs than this are refused (a population of 16 million neurons is
+/// beyond what an imported network is for, and guards against shapes a file made up).
+const MAX_NEURONS: usize = 1 << 24;
+
 /// What the file cannot say: the time step and the spiking models' reset.
 ///
 /// ```
@@ -304,7 +308,7 @@ pub fn import(nir: &Nir, opts: &ImportOptions) -> Result<Model, Error> {
             continue;
         }
         let target = target_of(&p.target);
-        let (rows, cols, weights, bias) = p.map.into_parts();
+        let (rows, cols, weights, bias) = p.map.into_parts(&p.target)?;
         debug_assert_eq!(rows, populations[target].neurons.len());
         if p.source == input_name {
             if populations[target].input.is_some() {
@@ -514,7 +518,14 @@ impl<'g> Flat<'g> {
         let Node::Input { shape } = self.nodes[input] else {
             unreachable!("the Input node")
         };
-        let mut sizes = BTreeMap::from([(input.to_string(), shape.iter().product::<usize>())]);
+        let n = crate::validate::numel(shape);
+        if n > MAX_NEURONS {
+            return Err(Error::Import {
+                node: input.to_string(),
+                problem: format!("takes {n} values, more than the {MAX_NEURONS} an import allows"),
+            });
+        }
+        let mut sizes = BTreeMap::from([(input.to_string(), n)]);
         let mut work = vec![input.to_string()];
         while let Some(a) = work.pop() {
             let out = sizes[&a];
@@ -532,6 +543,14 @@ impl<'g> Flat<'g> {
                     return Err(Error::Import {
                         node: b.clone(),
                         problem: format!("has {n} neurons but takes {out} inputs from `{a}`"),
+                    });
+                }
+                if n > MAX_NEURONS {
+                    return Err(Error::Import {
+                        node: b.clone(),
+                        problem: format!(
+                            "puts out {n} values, more than the {MAX_NEURONS} an import allows"
+                        ),
                     });
                 }
                 if sizes.insert(b.clone(), n).is_none() {

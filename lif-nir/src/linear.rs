@@ -143,22 +143,29 @@ impl Map {
         }
     }
 
-    /// The weights `(rows, cols)` and bias, with the identity written out.
-    pub(crate) fn into_parts(self) -> (usize, usize, Vec<f64>, Vec<f64>) {
+    /// The weights `(rows, cols)` and bias, with the identity written out (`name`: the
+    /// node that error names if it is too large).
+    pub(crate) fn into_parts(
+        self,
+        name: &str,
+    ) -> Result<(usize, usize, Vec<f64>, Vec<f64>), Error> {
         match self {
             Map::Identity(n) => {
+                if n.saturating_mul(n) > MAX_WEIGHTS {
+                    return Err(too_large(name, n, n));
+                }
                 let mut w = vec![0.0; n * n];
                 for i in 0..n {
                     w[i * n + i] = 1.0;
                 }
-                (n, n, w, vec![0.0; n])
+                Ok((n, n, w, vec![0.0; n]))
             }
             Map::Affine {
                 rows,
                 cols,
                 weights,
                 bias,
-            } => (rows, cols, weights, bias),
+            } => Ok((rows, cols, weights, bias)),
         }
     }
 }
@@ -219,8 +226,7 @@ fn out_len(n: usize, k: usize, s: usize, d: usize, before: usize, after: usize) 
 fn conv(c: &Conv, name: &str, inputs: usize, shape: Option<&[usize]>) -> Result<Map, Error> {
     let w = c.weight.shape();
     let dims = w.len() - 2;
-    let Some(shape) =
-        shape.filter(|s| s.len() == dims + 1 && s.iter().product::<usize>() == inputs)
+    let Some(shape) = shape.filter(|s| s.len() == dims + 1 && crate::validate::numel(s) == inputs)
     else {
         return Err(import_error(
             name,
@@ -228,6 +234,14 @@ fn conv(c: &Conv, name: &str, inputs: usize, shape: Option<&[usize]>) -> Result<
         ));
     };
     let (co, cig, groups) = (w[0], w[1], c.groups.max(1));
+    if shape[0] != cig * groups || co % groups != 0 {
+        return Err(import_error(
+            name,
+            format!(
+                "{groups} groups of {cig} input channels and {co} output channels cannot take an input of shape {shape:?}"
+            ),
+        ));
+    }
     // Axis 0 is the height (1 for a 1-d convolution), axis 1 the width.
     let sp = |v: &[usize], i: usize, one: usize| {
         if dims == 1 && i == 0 {
@@ -324,7 +338,7 @@ fn pool(
     shape: Option<&[usize]>,
     mean: bool,
 ) -> Result<Map, Error> {
-    let Some(&[c, h, w]) = shape.filter(|s| s.iter().product::<usize>() == inputs) else {
+    let Some(&[c, h, w]) = shape.filter(|s| crate::validate::numel(s) == inputs) else {
         return Err(import_error(
             name,
             format!(

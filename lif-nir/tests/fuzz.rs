@@ -38,7 +38,8 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// Runs the entry point (parse, then validate) on `bytes`; fails the test on a panic.
+/// Runs the entry point (parse, then validate, then import) on `bytes`; fails the test on
+/// a panic.
 fn try_one(bytes: Vec<u8>, what: &str, slowest: &mut Duration) -> bool {
     let t = Instant::now();
     let r = catch_unwind(AssertUnwindSafe(|| {
@@ -48,7 +49,11 @@ fn try_one(bytes: Vec<u8>, what: &str, slowest: &mut Duration) -> bool {
             for st in lif_nir::memory::Storage::ALL {
                 let _ = lif_nir::memory::footprint(&n.graph, st);
             }
-            n.graph.validate().map(|_| n)
+            n.graph.validate().map(|_| {
+                // And what `lif-sim nir run` does with a valid graph: an import never panics.
+                let _ = lif_nir::import(&n, &lif_nir::ImportOptions::default());
+                n
+            })
         })
     }));
     *slowest = (*slowest).max(t.elapsed());
