@@ -38,6 +38,32 @@ pub struct ImportOptions {
     /// Quantise every weight to 8 bits with one scale per row (per target neuron): the
     /// flash-saving form for microcontrollers ([`Int8Rows`]).
     pub int8_weights: bool,
+    /// How the exporter wrote time constants and meant the updates.
+    pub convention: Convention,
+}
+
+/// How an exporter wrote its graph, where exporters differ from NIR's equations.
+///
+/// ```
+/// let opts = lif_nir::ImportOptions {
+///     dt: 1e-3, // Norse's
+///     convention: lif_nir::Convention::Norse,
+///     ..Default::default()
+/// };
+/// let nir = lif_nir::read("../tests/fixtures/nir/norse_ff.nir")?;
+/// let model = lif_nir::import(&nir, &opts)?;
+/// assert_eq!(model.populations[0].kind, "CubaLIF");
+/// # Ok::<(), lif_nir::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Convention {
+    /// NIR's equations, discretised as snnTorch's import does (snnTorch, and the default).
+    #[default]
+    SnnTorch,
+    /// Norse 1.1: time constants written as `dt * tau` (Norse's `dt / tau_inv`, so read as
+    /// `tau / dt`), and a CubaLIF's input jumps into the current unscaled (`w_in`, not
+    /// `w_in dt / tau_syn`).
+    Norse,
 }
 
 impl Default for ImportOptions {
@@ -47,6 +73,7 @@ impl Default for ImportOptions {
             reset: None,
             reset_delay: None,
             int8_weights: false,
+            convention: Convention::SnnTorch,
         }
     }
 }
@@ -246,6 +273,8 @@ pub fn import(nir: &Nir, opts: &ImportOptions) -> Result<Model, Error> {
     let mut populations = Vec::new();
     for name in &order {
         let node = flat.nodes[name];
+        let norse = (opts.convention == Convention::Norse).then(|| norse_node(node, opts.dt));
+        let node = norse.as_ref().unwrap_or(node);
         let d = discretise(node, name, sizes[name], opts.dt, resets)?;
         populations.push(Population {
             name: name.clone(),
@@ -376,6 +405,85 @@ fn quantised(weights: Vec<f64>, rows: usize, int8: bool) -> (Vec<f64>, Option<In
         (q.values(), Some(q))
     } else {
         (weights, None)
+    }
+}
+
+/// A Norse node as NIR's equations mean it: time constants `tau / dt` (in f64), and a
+/// CubaLIF's `w_in` scaled so that its current jumps by `w_in` times the input.
+fn norse_node(node: &Node, dt: f64) -> Node {
+    use crate::graph::Array;
+    let map = |a: &Array, f: &dyn Fn(usize, f64) -> f64| {
+        let v: Vec<f64> = a
+            .to_f64()
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| f(i, x))
+            .collect();
+        Array::f64(a.shape().to_vec(), v).unwrap_or_else(|| a.clone())
+    };
+    let tau = |a: &Array| map(a, &|_, x| x / dt);
+    // w_in' dt / tau_syn' = w_in, with tau_syn' = tau_syn / dt.
+    let w = |w_in: &Array, tau_syn: &Array| {
+        let ts = tau_syn.to_f64();
+        map(w_in, &|i, x| {
+            let t = if ts.len() == 1 {
+                ts[0]
+            } else {
+                ts.get(i).copied().unwrap_or(ts[0])
+            };
+            x * (t / dt) / dt
+        })
+    };
+    match node.clone() {
+        Node::Lif {
+            tau: t,
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+        } => Node::Lif {
+            tau: tau(&t),
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+        },
+        Node::Li { tau: t, r, v_leak } => Node::Li {
+            tau: tau(&t),
+            r,
+            v_leak,
+        },
+        Node::CubaLif {
+            tau_mem,
+            tau_syn,
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+            w_in,
+        } => Node::CubaLif {
+            tau_mem: tau(&tau_mem),
+            w_in: w(&w_in, &tau_syn),
+            tau_syn: tau(&tau_syn),
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+        },
+        Node::CubaLi {
+            tau_mem,
+            tau_syn,
+            r,
+            v_leak,
+            w_in,
+        } => Node::CubaLi {
+            tau_mem: tau(&tau_mem),
+            w_in: w(&w_in, &tau_syn),
+            tau_syn: tau(&tau_syn),
+            r,
+            v_leak,
+        },
+        other => other,
     }
 }
 

@@ -45,7 +45,9 @@ pub use error::Error;
 pub use graph::{Array, ArrayData, Conv, Dtype, Graph, Nir, Node, Padding, Pool2d};
 #[cfg(feature = "host")]
 pub use host::Run;
-pub use import::{ImportOptions, InputMap, Int8Rows, Model, Population, Projection, import};
+pub use import::{
+    Convention, ImportOptions, InputMap, Int8Rows, Model, Population, Projection, import,
+};
 pub use validate::IoShapes;
 
 use std::path::Path;

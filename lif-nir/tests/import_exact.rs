@@ -151,3 +151,45 @@ fn conv_original() {
     );
     assert_eq!(r, (0, 0, 47));
 }
+
+/// Norse's Linear -> LIFCell -> Linear -> LIBoxCell (CubaLIF and LI in the file), imported
+/// with `Convention::Norse` at Norse's dt: the LI readout's membranes follow Norse's own run
+/// to float rounding (Norse adds `dt * tau_inv * ((v_leak - v) + i)` to `v`, lif multiplies
+/// by `beta` and adds the scaled input: the same recurrence, rounded differently), which
+/// needs the hidden layer to fire where Norse's does (a different spike moves a membrane by
+/// a weight, about 0.1).
+#[test]
+fn norse_within_rounding() {
+    let nir = lif_nir::read(format!("{DIR}norse_ff.nir")).unwrap();
+    let opts = ImportOptions {
+        dt: 1e-3,
+        convention: lif_nir::Convention::Norse,
+        ..ImportOptions::default()
+    };
+    let model = lif_nir::import(&nir, &opts).unwrap();
+    let (xs, x) = npy::<f32>("norse_ff.input.npy");
+    let (steps, batch, nin) = (xs[0], xs[1], xs[2]);
+    let (_, want) = npy::<f32>("norse_ff.output.npy");
+    let nout = want.len() / (steps * batch);
+    let (mut worst, mut scale) = (0.0f64, 0.0f64);
+    let mut hidden = 0;
+    for b in 0..batch {
+        let sample: Vec<f32> = (0..steps)
+            .flat_map(|t| x[(t * batch + b) * nin..][..nin].to_vec())
+            .collect();
+        let run = model.run::<f32>(&sample).unwrap();
+        hidden += run.events[0].len();
+        for t in 0..steps {
+            for j in 0..nout {
+                let w = f64::from(want[(t * batch + b) * nout + j]);
+                worst = worst.max((run.output[t * nout + j] - w).abs());
+                scale = scale.max(w.abs());
+            }
+        }
+    }
+    eprintln!(
+        "norse_ff: largest difference {worst:e} on membranes up to {scale}, {hidden} hidden spikes"
+    );
+    assert!(hidden > 0, "the hidden layer fires");
+    assert!(worst <= 1e-6, "{worst} on membranes up to {scale}");
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use lif_core::{I8F24, I16F16, Reset, Scalar};
-use lif_nir::{ImportOptions, Model, Run};
+use lif_nir::{Convention, ImportOptions, Model, Run};
 use npyz::WriterBuilder;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -47,6 +47,10 @@ pub struct RunArgs {
     /// flash-saving form).
     #[arg(long)]
     int8_weights: bool,
+    /// The file comes from Norse: its time constants are `dt * tau` and a CubaLIF's input
+    /// jumps into its current unscaled (use with --dt 1e-3, Norse's default).
+    #[arg(long)]
+    norse: bool,
     /// Number type.
     #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
     scalar: ScalarKind,
@@ -131,6 +135,11 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
         reset: args.reset.map(Reset::from),
         reset_delay: (args.reset.is_some() || args.reset_delay).then_some(args.reset_delay),
         int8_weights: args.int8_weights,
+        convention: if args.norse {
+            Convention::Norse
+        } else {
+            Convention::SnnTorch
+        },
     };
     let model =
         lif_nir::import(&nir, &opts).map_err(|e| format!("{}: {e}", args.file.display()))?;
