@@ -47,6 +47,30 @@ impl Neurons {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The same neurons with a readout's infinite threshold replaced by `never` (a
+    /// scalar's largest value), ready to build.
+    pub fn with_finite_thresholds(&self, never: f64) -> Neurons {
+        let cap = |t: f64| if t.is_infinite() { never } else { t };
+        match self {
+            Neurons::Leaky(v) => Neurons::Leaky(
+                v.iter()
+                    .map(|c| LeakyConfig {
+                        threshold: cap(c.threshold),
+                        ..*c
+                    })
+                    .collect(),
+            ),
+            Neurons::Synaptic(v) => Neurons::Synaptic(
+                v.iter()
+                    .map(|c| SynapticConfig {
+                        threshold: cap(c.threshold),
+                        ..*c
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }
 
 /// What a neuron node becomes: the neurons, a constant input per neuron (from `v_leak`), the
@@ -291,24 +315,9 @@ fn cuba_scale(p: Prec, dt: f64, tau_mem: f64, tau_syn: f64, r: f64, w_in: f64) -
 /// stands for "never"), with an error naming the node, the neuron and, for a decay out of
 /// `[0, 1]`, the time step.
 fn check(neurons: &Neurons, name: &str, dt: f64) -> Result<(), Error> {
-    let finite = |t: f64| if t.is_infinite() { f64::MAX } else { t };
-    let results: Vec<Result<(), lif_core::Error>> = match neurons {
-        Neurons::Leaky(v) => v
-            .iter()
-            .map(|c| {
-                let mut c = *c;
-                c.threshold = finite(c.threshold);
-                c.build::<f64>().map(drop)
-            })
-            .collect(),
-        Neurons::Synaptic(v) => v
-            .iter()
-            .map(|c| {
-                let mut c = *c;
-                c.threshold = finite(c.threshold);
-                c.build::<f64>().map(drop)
-            })
-            .collect(),
+    let results: Vec<Result<(), lif_core::Error>> = match neurons.with_finite_thresholds(f64::MAX) {
+        Neurons::Leaky(v) => v.iter().map(|c| c.build::<f64>().map(drop)).collect(),
+        Neurons::Synaptic(v) => v.iter().map(|c| c.build::<f64>().map(drop)).collect(),
     };
     for (i, r) in results.into_iter().enumerate() {
         if let Err(e) = r {

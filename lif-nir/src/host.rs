@@ -116,46 +116,22 @@ impl Model {
                 }
                 None => None,
             };
-            let never = S::MAX.to_f64();
-            let capped = |t: f64| if t.is_infinite() { never } else { t };
             let built = |e: CoreError| SimError::Network {
                 part: part.clone(),
                 source: e,
             };
-            match &p.neurons {
+            match p.neurons.with_finite_thresholds(S::MAX.to_f64()) {
                 Neurons::Leaky(cfg) => {
-                    let models = cfg
-                        .iter()
-                        .map(|c| {
-                            let mut c = *c;
-                            c.threshold = capped(c.threshold);
-                            c.build::<S>()
-                        })
-                        .collect::<Result<_, _>>()
-                        .map_err(built)?;
-                    add(
-                        &mut net,
-                        PopulationSpec::per_neuron(&p.name, models),
-                        p,
-                        rows,
-                    )?;
+                    let models = cfg.iter().map(|c| c.build::<S>());
+                    let models = models.collect::<Result<_, _>>().map_err(built)?;
+                    let spec = PopulationSpec::per_neuron(&p.name, models);
+                    add(&mut net, spec, p, rows)?;
                 }
                 Neurons::Synaptic(cfg) => {
-                    let models = cfg
-                        .iter()
-                        .map(|c| {
-                            let mut c = *c;
-                            c.threshold = capped(c.threshold);
-                            c.build::<S>()
-                        })
-                        .collect::<Result<_, _>>()
-                        .map_err(built)?;
-                    add(
-                        &mut net,
-                        PopulationSpec::per_neuron(&p.name, models),
-                        p,
-                        rows,
-                    )?;
+                    let models = cfg.iter().map(|c| c.build::<S>());
+                    let models = models.collect::<Result<_, _>>().map_err(built)?;
+                    let spec = PopulationSpec::per_neuron(&p.name, models);
+                    add(&mut net, spec, p, rows)?;
                 }
             }
         }

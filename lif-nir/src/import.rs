@@ -87,7 +87,7 @@ impl Default for ImportOptions {
 ///
 /// ```
 /// let rows = lif_nir::Int8Rows::quantise(&[1.0, -0.5, 0.25, 0.0], 2);
-/// assert_eq!(rows.q, [127, -64, 127, 0]);
+/// assert_eq!(rows.q, [127, -63, 126, 0]); // scales rounded up: 517 and 130 units of 2^-16
 /// assert_eq!(rows.scale[1], (0.25f64 / 127.0 * 65536.0).ceil() / 65536.0);
 /// assert!(rows.values().iter().zip([1.0, -0.5, 0.25, 0.0]).all(|(v, w)| (v - w).abs() < 0.004));
 /// ```
