@@ -214,8 +214,10 @@ pub struct Projection {
     pub int8: Option<Int8Rows>,
 }
 
-/// Imports a validated graph ([`crate::read`] validates) with `opts`.
+/// Imports a graph with `opts`, after validating it ([`Graph::validate`]; a graph that
+/// [`crate::read`] returned passes again).
 pub fn import(nir: &Nir, opts: &ImportOptions) -> Result<Model, Error> {
+    nir.graph.validate()?;
     if !(opts.dt.is_finite() && opts.dt > 0.0) {
         return Err(Error::Import {
             node: String::new(),
