@@ -91,6 +91,7 @@ fn main() {
         reset: Some(Reset::Zero),
         reset_delay: Some(false),
         int8_weights: true,
+        ..ImportOptions::default()
     };
     let model = lif_nir::import(&nir, &opts).unwrap_or_else(|e| panic!("{model_path}: {e}"));
     for w in &model.warnings {
