@@ -137,6 +137,17 @@ impl<S: Scalar> Projection<'_, S> {
         }
     }
 
+    /// Weight `k` (source `k / targets`, target `k % targets`) of a dense projection.
+    fn dense_weight(&self, k: usize, targets: usize) -> Option<S> {
+        match self.connectivity {
+            Connectivity::Dense { weights } => weights.get(k).copied(),
+            Connectivity::DenseInt8 { weights, scales } => {
+                Some(int8_weight(*weights.get(k)?, *scales.get(k % targets)?))
+            }
+            Connectivity::Sparse { .. } => None,
+        }
+    }
+
     /// The number of synapses.
     pub fn synapses(&self, sources: usize, targets: usize) -> usize {
         match self.connectivity {
@@ -162,17 +173,10 @@ impl<S: Scalar> Projection<'_, S> {
             Delays::PerSynapse(ds) => ds.get(k).map(|&d| u16::from(d)),
         };
         match self.connectivity {
-            Connectivity::Dense { weights } => {
-                for (k, &w) in weights.iter().enumerate().take(sources * targets) {
-                    if let Some(d) = delay(k) {
+            Connectivity::Dense { .. } | Connectivity::DenseInt8 { .. } => {
+                for k in 0..sources.saturating_mul(targets) {
+                    if let (Some(w), Some(d)) = (self.dense_weight(k, targets), delay(k)) {
                         f(k / targets, k % targets, k, w, d);
-                    }
-                }
-            }
-            Connectivity::DenseInt8 { weights, scales } => {
-                for (k, &q) in weights.iter().enumerate().take(sources * targets) {
-                    if let (Some(d), Some(&s)) = (delay(k), scales.get(k % targets)) {
-                        f(k / targets, k % targets, k, int8_weight(q, s), d);
                     }
                 }
             }
@@ -216,27 +220,21 @@ impl<S: Scalar> Projection<'_, S> {
                 channels,
             });
         }
-        let synapses = match self.connectivity {
-            Connectivity::Dense { weights } => {
-                let want = sources.saturating_mul(targets);
-                if weights.len() != want {
-                    return Err(Error::Length {
-                        buffer: "dense weights",
-                        expected: want,
-                        actual: weights.len(),
-                    });
-                }
-                want
+        let dense = |len: usize| {
+            let want = sources.saturating_mul(targets);
+            if len == want {
+                Ok(want)
+            } else {
+                Err(Error::Length {
+                    buffer: "dense weights",
+                    expected: want,
+                    actual: len,
+                })
             }
+        };
+        let synapses = match self.connectivity {
+            Connectivity::Dense { weights } => dense(weights.len())?,
             Connectivity::DenseInt8 { weights, scales } => {
-                let want = sources.saturating_mul(targets);
-                if weights.len() != want {
-                    return Err(Error::Length {
-                        buffer: "dense weights",
-                        expected: want,
-                        actual: weights.len(),
-                    });
-                }
                 if scales.len() != targets {
                     return Err(Error::Length {
                         buffer: "weight scales",
@@ -244,7 +242,7 @@ impl<S: Scalar> Projection<'_, S> {
                         actual: scales.len(),
                     });
                 }
-                want
+                dense(weights.len())?
             }
             Connectivity::Sparse {
                 offsets,
