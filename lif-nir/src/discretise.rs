@@ -10,6 +10,9 @@
 //! - LI and CubaLI: LIF and CubaLIF without spikes (readouts);
 //! - Threshold: a spike where the input exceeds the threshold (`Leaky` with `beta = 0`).
 //!
+//! Under [`crate::Convention::Norse`] the time constants are read as `tau / dt` and
+//! `w_syn = w_in`.
+//!
 //! lif's neurons add their input unscaled, so the state is kept in units of `w`: the
 //! threshold becomes `v_threshold / w` and a readout's membrane is `w` times lif's. A scale
 //! within NumPy's `allclose` of 1 counts as 1, as in snnTorch's import (exporters write
@@ -134,8 +137,25 @@ pub(crate) fn discretise(
     n: usize,
     dt: f64,
     resets: Resets,
+    norse: bool,
 ) -> Result<Discretised, Error> {
     let v = |a: &Array| broadcast(a, n);
+    // Norse writes `dt * tau` (its `dt / tau_inv`): read as `tau / dt`, in f64 (Norse's own
+    // update rounds differently, so no precision can match it bit for bit).
+    let taus = |a: &Array| -> Vec<f64> {
+        if norse {
+            v(a).iter().map(|t| t / dt).collect()
+        } else {
+            v(a)
+        }
+    };
+    let prec = |arrays: &[&Array]| {
+        if norse {
+            Prec { f32: false }
+        } else {
+            Prec::of(arrays)
+        }
+    };
     let unsupported = |param: &str, what: &str| Error::Import {
         node: name.to_string(),
         problem: format!("{param} {what}"),
@@ -163,8 +183,8 @@ pub(crate) fn discretise(
                     "is not 0: lif resets to 0 (reset zero) or subtracts the threshold",
                 ));
             }
-            let p = Prec::of(&[tau, r, v_threshold]);
-            let (tau, r, vl, th) = (v(tau), v(r), v(v_leak), v(v_threshold));
+            let p = prec(&[tau, r, v_threshold]);
+            let (tau, r, vl, th) = (taus(tau), v(r), v(v_leak), v(v_threshold));
             let mut cfg = Vec::with_capacity(n);
             for i in 0..n {
                 let w = unit_or(p.div(p.mul(r[i], dt), tau[i]));
@@ -177,8 +197,8 @@ pub(crate) fn discretise(
             (Neurons::Leaky(cfg), true)
         }
         Node::Li { tau, r, v_leak } => {
-            let p = Prec::of(&[tau, r]);
-            let (tau, r, vl) = (v(tau), v(r), v(v_leak));
+            let p = prec(&[tau, r]);
+            let (tau, r, vl) = (taus(tau), v(r), v(v_leak));
             let mut cfg = Vec::with_capacity(n);
             for i in 0..n {
                 let w = unit_or(p.div(p.mul(r[i], dt), tau[i]));
@@ -204,7 +224,7 @@ pub(crate) fn discretise(
                     "is not 0: lif resets to 0 (reset zero) or subtracts the threshold",
                 ));
             }
-            let p = Prec::of(&[r, v_threshold]);
+            let p = prec(&[r, v_threshold]);
             let (r, th) = (v(r), v(v_threshold));
             let mut cfg = Vec::with_capacity(n);
             for i in 0..n {
@@ -244,11 +264,12 @@ pub(crate) fn discretise(
                     "is not 0: lif resets to 0 (reset zero) or subtracts the threshold",
                 ));
             }
-            let p = Prec::of(&[tau_mem, tau_syn, r, v_threshold, w_in]);
-            let (tm, ts, r, th, wi) = (v(tau_mem), v(tau_syn), v(r), v(v_threshold), v(w_in));
+            let p = prec(&[tau_mem, tau_syn, r, v_threshold, w_in]);
+            let (tm, ts) = (taus(tau_mem), taus(tau_syn));
+            let (r, th, wi) = (v(r), v(v_threshold), v(w_in));
             let mut cfg = Vec::with_capacity(n);
             for i in 0..n {
-                let w = cuba_scale(p, dt, tm[i], ts[i], r[i], wi[i]);
+                let w = cuba_scale(p, dt, tm[i], ts[i], r[i], wi[i], norse);
                 cfg.push(SynapticConfig {
                     alpha: p.decay(dt, ts[i]),
                     beta: p.decay(dt, tm[i]),
@@ -273,11 +294,11 @@ pub(crate) fn discretise(
                     "is not 0: lif's Synaptic neuron has no membrane leak potential",
                 ));
             }
-            let p = Prec::of(&[tau_mem, tau_syn, r, w_in]);
-            let (tm, ts, r, wi) = (v(tau_mem), v(tau_syn), v(r), v(w_in));
+            let p = prec(&[tau_mem, tau_syn, r, w_in]);
+            let (tm, ts, r, wi) = (taus(tau_mem), taus(tau_syn), v(r), v(w_in));
             let mut cfg = Vec::with_capacity(n);
             for i in 0..n {
-                let w = cuba_scale(p, dt, tm[i], ts[i], r[i], wi[i]);
+                let w = cuba_scale(p, dt, tm[i], ts[i], r[i], wi[i], norse);
                 cfg.push(SynapticConfig {
                     alpha: p.decay(dt, ts[i]),
                     beta: p.decay(dt, tm[i]),
@@ -300,9 +321,14 @@ pub(crate) fn discretise(
     })
 }
 
-/// `w_in (dt/tau_syn)` times `r dt/tau_mem`, each counted as 1 when close to it.
-fn cuba_scale(p: Prec, dt: f64, tau_mem: f64, tau_syn: f64, r: f64, w_in: f64) -> f64 {
-    let w_syn = unit_or(p.mul(w_in, p.div(dt, tau_syn)));
+/// `w_in (dt/tau_syn)` (Norse: `w_in`, its current jumps by the input unscaled) times
+/// `r dt/tau_mem`, each counted as 1 when close to it.
+fn cuba_scale(p: Prec, dt: f64, tau_mem: f64, tau_syn: f64, r: f64, w_in: f64, norse: bool) -> f64 {
+    let w_syn = if norse {
+        unit_or(w_in)
+    } else {
+        unit_or(p.mul(w_in, p.div(dt, tau_syn)))
+    };
     let w_mem = unit_or(p.div(p.mul(r, dt), tau_mem));
     if w_mem == 1.0 {
         w_syn

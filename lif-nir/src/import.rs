@@ -275,9 +275,8 @@ pub fn import(nir: &Nir, opts: &ImportOptions) -> Result<Model, Error> {
     let mut populations = Vec::new();
     for name in &order {
         let node = flat.nodes[name];
-        let norse = (opts.convention == Convention::Norse).then(|| norse_node(node, opts.dt));
-        let node = norse.as_ref().unwrap_or(node);
-        let d = discretise(node, name, sizes[name], opts.dt, resets)?;
+        let norse = opts.convention == Convention::Norse;
+        let d = discretise(node, name, sizes[name], opts.dt, resets, norse)?;
         populations.push(Population {
             name: name.clone(),
             kind: node.type_name(),
@@ -407,85 +406,6 @@ fn quantised(weights: Vec<f64>, rows: usize, int8: bool) -> (Vec<f64>, Option<In
         (q.values(), Some(q))
     } else {
         (weights, None)
-    }
-}
-
-/// A Norse node as NIR's equations mean it: time constants `tau / dt` (in f64), and a
-/// CubaLIF's `w_in` scaled so that its current jumps by `w_in` times the input.
-fn norse_node(node: &Node, dt: f64) -> Node {
-    use crate::graph::Array;
-    let map = |a: &Array, f: &dyn Fn(usize, f64) -> f64| {
-        let v: Vec<f64> = a
-            .to_f64()
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| f(i, x))
-            .collect();
-        Array::f64(a.shape().to_vec(), v).unwrap_or_else(|| a.clone())
-    };
-    let tau = |a: &Array| map(a, &|_, x| x / dt);
-    // w_in' dt / tau_syn' = w_in, with tau_syn' = tau_syn / dt.
-    let w = |w_in: &Array, tau_syn: &Array| {
-        let ts = tau_syn.to_f64();
-        map(w_in, &|i, x| {
-            let t = if ts.len() == 1 {
-                ts[0]
-            } else {
-                ts.get(i).copied().unwrap_or(ts[0])
-            };
-            x * (t / dt) / dt
-        })
-    };
-    match node.clone() {
-        Node::Lif {
-            tau: t,
-            r,
-            v_leak,
-            v_threshold,
-            v_reset,
-        } => Node::Lif {
-            tau: tau(&t),
-            r,
-            v_leak,
-            v_threshold,
-            v_reset,
-        },
-        Node::Li { tau: t, r, v_leak } => Node::Li {
-            tau: tau(&t),
-            r,
-            v_leak,
-        },
-        Node::CubaLif {
-            tau_mem,
-            tau_syn,
-            r,
-            v_leak,
-            v_threshold,
-            v_reset,
-            w_in,
-        } => Node::CubaLif {
-            tau_mem: tau(&tau_mem),
-            w_in: w(&w_in, &tau_syn),
-            tau_syn: tau(&tau_syn),
-            r,
-            v_leak,
-            v_threshold,
-            v_reset,
-        },
-        Node::CubaLi {
-            tau_mem,
-            tau_syn,
-            r,
-            v_leak,
-            w_in,
-        } => Node::CubaLi {
-            tau_mem: tau(&tau_mem),
-            w_in: w(&w_in, &tau_syn),
-            tau_syn: tau(&tau_syn),
-            r,
-            v_leak,
-        },
-        other => other,
     }
 }
 
