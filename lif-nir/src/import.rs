@@ -9,7 +9,7 @@ use lif_core::Reset;
 use crate::discretise::{Neurons, Resets, discretise};
 use crate::error::Error;
 use crate::graph::{Graph, Nir, Node};
-use crate::linear::{MAX_WEIGHTS, Map, too_large};
+use crate::linear::Map;
 
 /// Nodes with more outputs than this are refused (a population of 16 million neurons is
 /// beyond what an imported network is for, and guards against shapes a file made up).
@@ -631,11 +631,6 @@ impl<'g> Flat<'g> {
             }
             let next = Map::of(node, b, map.outputs(), self.shape_of(b))?;
             let composed = map.clone().then(next, b)?;
-            if let Map::Affine { rows, cols, .. } = &composed
-                && rows.saturating_mul(*cols) > MAX_WEIGHTS
-            {
-                return Err(too_large(b, *rows, *cols));
-            }
             stack.push(b.clone());
             self.walk(source, b, composed, stack, out)?;
             stack.pop();

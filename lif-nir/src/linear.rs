@@ -5,8 +5,9 @@ use crate::error::Error;
 use crate::graph::{Array, Conv, Node, Padding, Pool2d};
 use crate::validate::{conv_input, dim};
 
-/// Composed maps larger than this many weights are refused: an import is meant for networks
-/// that fit a host's memory many times over, and a microcontroller's flash far less.
+/// Maps larger than this many weights (written out or composed) are refused before they
+/// are allocated: an import is meant for networks that fit a host's memory many times
+/// over, and a microcontroller's flash far less.
 pub(crate) const MAX_WEIGHTS: usize = 1 << 26;
 
 /// `y = W x + b` with `W` of `(rows, cols)`, row-major, in f64 (every value of a file widens
@@ -66,6 +67,9 @@ impl Map {
                         node: name.to_string(),
                         problem: format!("{} scales for {inputs} inputs", scale.len()),
                     });
+                }
+                if inputs.saturating_mul(inputs) > MAX_WEIGHTS {
+                    return Err(too_large(name, inputs, inputs));
                 }
                 let s = broadcast(scale, inputs);
                 let mut weights = vec![0.0; inputs * inputs];
