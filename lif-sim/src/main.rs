@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use config::{BackendKind, Config, ConfigError, ModelKind, ScalarKind};
-use staging::Staging;
+use staging::OutputArgs;
 
 #[derive(Parser)]
 #[command(
@@ -88,15 +88,8 @@ struct ServeArgs {
 struct NetworkArgs {
     /// The network's TOML config.
     config: PathBuf,
-    /// Output folder (created; must not exist or be empty unless --force).
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace a non-empty output folder.
-    #[arg(long)]
-    force: bool,
-    /// Skip the plots.
-    #[arg(long)]
-    no_plots: bool,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Multiply every population's size by F and divide every connection probability by F
     /// (the expected fan-in stays; weights unchanged).
     #[arg(long, default_value_t = 1.0, value_name = "F")]
@@ -136,14 +129,13 @@ fn network(args: &NetworkArgs) -> Result<(), String> {
         cfg.scale(args.scale).map_err(|e| e.to_string())?;
     }
     cfg.validate().map_err(|e| e.to_string())?;
-    staging::remove_on_signals();
-    let stage = Staging::new(&args.out, args.force)?;
+    let stage = args.output.stage()?;
     let s = netrun::run(
         &cfg,
         &netrun::Options {
             threads: args.threads,
             scale: args.scale,
-            plots: !args.no_plots,
+            plots: !args.output.no_plots,
             backend: args.backend,
         },
         &stage,
@@ -162,7 +154,7 @@ fn network(args: &NetworkArgs) -> Result<(), String> {
         s.threads,
         s.timing_s.total,
         rates.join(", "),
-        args.out.display()
+        args.output.out.display()
     );
     Ok(())
 }
@@ -171,15 +163,8 @@ fn network(args: &NetworkArgs) -> Result<(), String> {
 struct RunArgs {
     /// A TOML config file.
     config: Option<PathBuf>,
-    /// Output folder (created; must not exist or be empty unless --force).
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace a non-empty output folder.
-    #[arg(long)]
-    force: bool,
-    /// Skip the plots (membrane, raster, rates, input as PNG and SVG).
-    #[arg(long)]
-    no_plots: bool,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Also run the same config in a fixed-point format (default i16f16) and write how it
     /// differs from the float run: compare.png and "compare" in summary.json (membrane
     /// differences, spike agreement, the first step where the rasters part).
@@ -289,8 +274,7 @@ fn config(args: &RunArgs) -> Result<Config, ConfigError> {
 
 fn run(args: &RunArgs) -> Result<(), String> {
     let cfg = config(args).map_err(|e| e.to_string())?;
-    staging::remove_on_signals();
-    let stage = Staging::new(&args.out, args.force)?;
+    let stage = args.output.stage()?;
     // A comparison counts every differing spike, so both runs keep all of theirs.
     let keep = simulate::Keep {
         progress: true,
@@ -318,7 +302,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
         };
         let (fixed_run, _) = simulate::run(&other, &keep)?;
         let c = compare::compare(&results, &fixed_run);
-        if !args.no_plots {
+        if !args.output.no_plots {
             compare::write_figure(&stage, &results, &fixed_run, &c)?;
         }
         results.summary.compare = Some(c);
@@ -326,7 +310,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let (threshold, threshold_label) = info.threshold;
     outputs::write(&stage, &results)?;
     let s = &results.summary;
-    if !args.no_plots {
+    if !args.output.no_plots {
         plots::write_all(
             &stage,
             &plots::PlotData {
@@ -358,7 +342,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
         s.stats.spike_count,
         s.stats.rate_per_step,
         s.neuron_steps_per_s,
-        args.out.display()
+        args.output.out.display()
     );
     Ok(())
 }

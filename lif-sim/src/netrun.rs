@@ -2,8 +2,6 @@
 //! population's spikes, the summary (rates, CV of interspike intervals, the population
 //! rate's spectral peak, time by part, memory) and the plots.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::time::Instant;
 
 use lif_core::synapse::ChannelConfig;
@@ -19,9 +17,9 @@ use crate::config::{BackendKind, ModelKind, ScalarKind, from_value};
 use crate::inputs::Source;
 use crate::netconfig::{Gain, NetworkConfig, PopulationConfig, Rule};
 use crate::netstats::{self, PopulationStats};
+use crate::outputs::write_npy;
 use crate::staging::Staging;
 use lif_sim::plot::{COLORS, Panel, Series, Style, figure};
-use npyz::WriterBuilder;
 
 /// What `lif-sim network` writes to summary.json.
 #[derive(Debug, Serialize)]
@@ -407,30 +405,15 @@ fn run_network<S: Scalar + Send + Sync + 'static>(
 /// `spikes-NAME.npy`: uint32 (spikes, 2), columns step and neuron.
 fn write_events(stage: &Staging, name: &str, events: &[(u32, u32)]) -> Result<(), String> {
     let p = stage.path(&format!("spikes-{name}.npy"));
-    let io = |e: std::io::Error| format!("{}: {e}", p.display());
-    let mut w = npyz::WriteOptions::<u32>::new()
-        .default_dtype()
-        .shape(&[events.len() as u64, 2])
-        .writer(BufWriter::new(File::create(&p).map_err(io)?))
-        .begin_nd()
-        .map_err(io)?;
-    w.extend(events.iter().flat_map(|&(t, i)| [t, i]))
-        .map_err(io)?;
-    w.finish().map_err(io)
+    let values = events.iter().flat_map(|&(t, i)| [t, i]);
+    write_npy(&p, &[events.len() as u64, 2], values)
 }
 
 /// `membrane-NAME.npy`: float64 (steps, recorded neurons).
 fn write_membranes(stage: &Staging, name: &str, k: usize, trace: &[f64]) -> Result<(), String> {
     let p = stage.path(&format!("membrane-{name}.npy"));
-    let io = |e: std::io::Error| format!("{}: {e}", p.display());
-    let mut w = npyz::WriteOptions::<f64>::new()
-        .default_dtype()
-        .shape(&[(trace.len() / k.max(1)) as u64, k as u64])
-        .writer(BufWriter::new(File::create(&p).map_err(io)?))
-        .begin_nd()
-        .map_err(io)?;
-    w.extend(trace.iter().copied()).map_err(io)?;
-    w.finish().map_err(io)
+    let shape = [(trace.len() / k.max(1)) as u64, k as u64];
+    write_npy(&p, &shape, trace.iter().copied())
 }
 
 /// Neurons of each population the raster shows: all, up to this many in all (shared in

@@ -2,18 +2,17 @@
 //! backend, one network per sample, samples in parallel (the bits do not depend on it).
 
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use lif_core::{I8F24, I16F16, Reset, Scalar};
 use lif_nir::{Convention, ImportOptions, Model, Run};
-use npyz::WriterBuilder;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::ScalarKind;
-use crate::staging::{self, Staging};
+use crate::outputs::write_npy;
+use crate::staging::{OutputArgs, Staging};
 use lif_sim::plot::{COLORS, Panel, Series, Style, figure};
 
 /// `lif-sim nir run`'s options.
@@ -57,15 +56,8 @@ pub struct RunArgs {
     /// CPU threads (default: every core). Results never depend on it.
     #[arg(long)]
     threads: Option<usize>,
-    /// Output folder (created; must not exist or be empty unless --force).
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace a non-empty output folder.
-    #[arg(long)]
-    force: bool,
-    /// Skip the plot.
-    #[arg(long)]
-    no_plots: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 /// The reset mechanism, as the CLI names it.
@@ -167,8 +159,7 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
         builder = builder.num_threads(t);
     }
     let pool = builder.build().map_err(|e| format!("thread pool: {e}"))?;
-    staging::remove_on_signals();
-    let stage = Staging::new(&args.out, args.force)?;
+    let stage = args.output.stage()?;
     let start = Instant::now();
     let runs = pool.install(|| match args.scalar {
         ScalarKind::F32 => run_all::<f32>(&model, &samples),
@@ -222,7 +213,7 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     let p = stage.path("summary.json");
     let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
     std::fs::write(&p, text + "\n").map_err(|e| format!("{}: {e}", p.display()))?;
-    if !args.no_plots && !runs.is_empty() {
+    if !args.output.no_plots && !runs.is_empty() {
         raster(&stage, &model, &runs[0])?;
     }
     stage.commit()?;
@@ -234,7 +225,7 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
         summary.inferences_per_second,
         summary.threads,
         if summary.threads == 1 { "" } else { "s" },
-        args.out.display()
+        args.output.out.display()
     );
     Ok(())
 }
@@ -391,41 +382,26 @@ fn write_outputs(
 ) -> Result<(), String> {
     let steps = runs.first().map_or(0, |r| r.steps) as u64;
     let n = model.populations[model.output].neurons.len() as u64;
-    let p = stage.path("output.npy");
-    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
-    let mut w = npyz::WriteOptions::<f32>::new()
-        .default_dtype()
-        .shape(&[runs.len() as u64, steps, n])
-        .writer(BufWriter::new(File::create(&p).map_err(|e| io(&p, e))?))
-        .begin_nd()
-        .map_err(|e| io(&p, e))?;
-    w.extend(runs.iter().flat_map(|r| r.output.iter().map(|&v| v as f32)))
-        .map_err(|e| io(&p, e))?;
-    w.finish().map_err(|e| io(&p, e))?;
-    let p = stage.path("predictions.npy");
-    let mut w = npyz::WriteOptions::<i64>::new()
-        .default_dtype()
-        .shape(&[predictions.len() as u64])
-        .writer(BufWriter::new(File::create(&p).map_err(|e| io(&p, e))?))
-        .begin_nd()
-        .map_err(|e| io(&p, e))?;
-    w.extend(predictions.iter().copied())
-        .map_err(|e| io(&p, e))?;
-    w.finish().map_err(|e| io(&p, e))?;
+    let outputs = runs.iter().flat_map(|r| r.output.iter().map(|&v| v as f32));
+    write_npy(
+        &stage.path("output.npy"),
+        &[runs.len() as u64, steps, n],
+        outputs,
+    )?;
+    let shape = [predictions.len() as u64];
+    write_npy(
+        &stage.path("predictions.npy"),
+        &shape,
+        predictions.iter().copied(),
+    )?;
     for (k, pop) in model.populations.iter().enumerate() {
-        let p = stage.path(&format!("spikes-{}.npy", pop.name));
         let events: usize = runs.iter().map(|r| r.events[k].len()).sum();
-        let mut w = npyz::WriteOptions::<u32>::new()
-            .default_dtype()
-            .shape(&[events as u64, 3])
-            .writer(BufWriter::new(File::create(&p).map_err(|e| io(&p, e))?))
-            .begin_nd()
-            .map_err(|e| io(&p, e))?;
-        for (s, r) in runs.iter().enumerate() {
-            w.extend(r.events[k].iter().flat_map(|&(t, i)| [s as u32, t, i]))
-                .map_err(|e| io(&p, e))?;
-        }
-        w.finish().map_err(|e| io(&p, e))?;
+        let rows = runs
+            .iter()
+            .enumerate()
+            .flat_map(|(s, r)| r.events[k].iter().flat_map(move |&(t, i)| [s as u32, t, i]));
+        let p = stage.path(&format!("spikes-{}.npy", pop.name));
+        write_npy(&p, &[events as u64, 3], rows)?;
     }
     Ok(())
 }

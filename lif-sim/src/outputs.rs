@@ -75,6 +75,22 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
     move |e| format!("writing {}: {e}", path.display())
 }
 
+/// Writes `values` (row-major, as many as `shape` holds) as the .npy file `path`.
+pub fn write_npy<T: npyz::AutoSerialize>(
+    path: &Path,
+    shape: &[u64],
+    values: impl IntoIterator<Item = T>,
+) -> Result<(), String> {
+    let mut w = npyz::WriteOptions::<T>::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(BufWriter::new(File::create(path).map_err(io(path))?))
+        .begin_nd()
+        .map_err(io(path))?;
+    w.extend(values).map_err(io(path))?;
+    w.finish().map_err(io(path))
+}
+
 /// `spikes.npy` (uint8 0/1, steps x neurons) and `spikes.csv` (step,neuron per spike),
 /// written chunk by chunk as the run goes, so no run holds all its spikes in memory.
 pub struct SpikeFiles {
@@ -145,15 +161,11 @@ pub fn write(stage: &Staging, r: &Results) -> Result<(), String> {
         write_traces(stage, "membrane", r, &r.trace)?;
         write_traces(stage, "threshold", r, &r.thresholds)?;
     }
-    let p = stage.path("spike_counts.npy");
-    let mut w = npyz::WriteOptions::<u64>::new()
-        .default_dtype()
-        .shape(&[r.neurons as u64])
-        .writer(BufWriter::new(File::create(&p).map_err(io(&p))?))
-        .begin_nd()
-        .map_err(io(&p))?;
-    w.extend(r.spike_counts.iter().copied()).map_err(io(&p))?;
-    w.finish().map_err(io(&p))?;
+    write_npy(
+        &stage.path("spike_counts.npy"),
+        &[r.neurons as u64],
+        r.spike_counts.iter().copied(),
+    )?;
     let p = stage.path("summary.json");
     let text = serde_json::to_string_pretty(&r.summary).map_err(|e| e.to_string())?;
     std::fs::write(&p, text + "\n").map_err(io(&p))?;
@@ -164,14 +176,7 @@ pub fn write(stage: &Staging, r: &Results) -> Result<(), String> {
 fn write_traces(stage: &Staging, name: &str, r: &Results, values: &[f64]) -> Result<(), String> {
     let k = r.recorded.len();
     let p = stage.path(&format!("{name}.npy"));
-    let mut w = npyz::WriteOptions::<f64>::new()
-        .default_dtype()
-        .shape(&[r.steps as u64, k as u64])
-        .writer(BufWriter::new(File::create(&p).map_err(io(&p))?))
-        .begin_nd()
-        .map_err(io(&p))?;
-    w.extend(values.iter().copied()).map_err(io(&p))?;
-    w.finish().map_err(io(&p))?;
+    write_npy(&p, &[r.steps as u64, k as u64], values.iter().copied())?;
     let p = stage.path(&format!("{name}.csv"));
     let mut f = BufWriter::new(File::create(&p).map_err(io(&p))?);
     let header: Vec<String> = r.recorded.iter().map(|i| format!("neuron_{i}")).collect();

@@ -87,6 +87,28 @@ fn resolve(dest: &Path) -> Result<PathBuf, String> {
     Ok(clean)
 }
 
+/// The output options every command that writes a folder takes.
+#[derive(clap::Args)]
+pub struct OutputArgs {
+    /// Output folder (created; must not exist or be empty unless --force).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Skip the plots (PNG and SVG).
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+impl OutputArgs {
+    /// The staging folder for `--out`, removed on SIGINT and SIGTERM until committed.
+    pub fn stage(&self) -> Result<Staging, String> {
+        remove_on_signals();
+        Staging::new(&self.out, self.force)
+    }
+}
+
 impl Staging {
     /// Checks `dest` and creates the staging folder beside it.
     pub fn new(dest: &Path, force: bool) -> Result<Self, String> {
