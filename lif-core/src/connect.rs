@@ -20,8 +20,8 @@ pub const INITIAL: u64 = 0x696e_6974_6961_6c31;
 pub const POPULATION: u64 = 0x706f_7075_6c61_7431;
 
 /// The seed of population `population` of a network seeded with `seed`: its neurons'
-/// initial states and input streams are those of a single population under this seed
-/// (`Neuron::initial_state(population_seed, i)`, `input::input_stream(population_seed, i)`).
+/// initial states and input draws are those of a single population under this seed
+/// (`Neuron::initial_state(population_seed, i)`, `input::input_draws(population_seed)`).
 pub fn population_seed(seed: u64, population: u32) -> u64 {
     stream(seed, POPULATION, population, 0).next_u64()
 }

@@ -1,41 +1,43 @@
-//! Inputs generated where the neurons run (firmware, CPU thread or GPU thread), from the
-//! global step number and each neuron's own input stream, so every backend and every split
-//! of a run generates the same values.
+//! Inputs generated where the neurons run (firmware, CPU thread or GPU thread), as a pure
+//! function of the seed, the neuron's index and the global step, so every backend and every
+//! split of a run generates the same values.
 //!
 //! A [`Stimulus`] is a [`Shape`], the value every neuron shares at a step (constant, step,
 //! pulse train, ramp, sine), and what each neuron's input stream does to it: Poisson gating
 //! and added Gaussian noise, each optional:
 //!
 //! ```
-//! use lif_core::input::{input_stream, Shape, Stimulus};
+//! use lif_core::input::{input_draws, Shape, Stimulus};
 //!
 //! let sine = Stimulus::new(Shape::Sine { amplitude: 0.2f32, offset: 0.15, period: 80.0 });
 //! let noisy = sine.with_noise(0.05);
 //! noisy.check()?;
-//! let mut stream = input_stream(42, 7); // neuron 7's input stream under seed 42
-//! let x: Vec<f32> = (0..4).map(|t| noisy.value(t, &mut stream)).collect();
+//! let draws = input_draws(42); // the input draws of seed 42
+//! let x: Vec<f32> = (0..4).map(|t| noisy.value(draws, 7, t)).collect(); // neuron 7
+//! assert_eq!(x[3], noisy.value(draws, 7, 3)); // no state: any order gives the same value
 //! assert!((sine.level(20) - 0.35).abs() < 1e-6); // offset + amplitude at a quarter period
-//! assert_eq!(x.len(), 4);
 //! # Ok::<(), lif_core::Error>(())
 //! ```
 //!
 //! # Determinism
 //! A shape's level is computed in f64 with `libm` (pure Rust: the same bits on the firmware,
 //! every host and the GPU) from the shape's parameters and the global step, then rounded once
-//! to the scalar, saturating at its limits. Draws use the neuron's input stream
-//! ([`input_stream`]): one `next_u32` per step for the Poisson gate, then one `next_u64` for
-//! the noise, each only when it is on.
+//! to the scalar, saturating at its limits. Draws come from the counter-based generator of
+//! the seed ([`input_draws`], a [`Counter`]): at global step `t`, neuron `i`'s Poisson gate
+//! takes the word of draw 0, and its noise the words of draws 1 (high half) and 2 (low
+//! half) as the 64 bits of a standard normal, each only when it is on. No input draw
+//! depends on an earlier one, so nothing is stored per neuron.
 
 use crate::error::{Error, ParamProblem};
-use crate::rng::RngState;
+use crate::rng::{Counter, Draw, StepKey};
 use crate::scalar::Scalar;
 
-/// Salt that separates a neuron's input stream from its model stream under the same seed.
-pub const INPUT_STREAM_SALT: u64 = 0x1f2e_3d4c_5b6a_7988;
+/// Salt that separates the input draws of a seed from the model streams of the same seed.
+pub const INPUT_SALT: u64 = 0x1f2e_3d4c_5b6a_7988;
 
-/// The input stream of neuron `index` under `seed`.
-pub fn input_stream(seed: u64, index: u64) -> RngState {
-    RngState::for_neuron(seed ^ INPUT_STREAM_SALT, index)
+/// The input draws of every neuron under `seed`.
+pub const fn input_draws(seed: u64) -> Counter {
+    Counter::new(seed ^ INPUT_SALT)
 }
 
 /// The value every neuron shares at a global step.
@@ -244,46 +246,104 @@ impl<S: Scalar> Stimulus<S> {
         }
     }
 
-    /// The value of one neuron at a step whose shared level is `level`, drawing from that
-    /// neuron's input stream.
+    /// The value of neuron `neuron` at the step of `step`, whose shared level is `level`.
     #[inline]
-    pub fn sample(&self, level: S, stream: &mut RngState) -> S {
+    pub fn sample(&self, level: S, step: &StepDraws, neuron: u64) -> S {
+        self.sample_in(level, step, neuron as u32, Draw::high(neuron))
+    }
+
+    /// [`Stimulus::sample`] with the neuron index in halves.
+    #[inline(always)]
+    fn sample_in(&self, level: S, draws: &StepDraws, low: u32, high: u32) -> S {
         let mut x = level;
-        if self.p < S::ONE && S::unit(stream.next_u32()) >= self.p {
+        if self.p < S::ONE && S::unit(draws.gate.word_in(low, high)) >= self.p {
             x = S::ZERO;
         }
         if self.std != S::ZERO {
-            x = x.add(self.std.mul(S::std_normal(stream.next_u64())));
+            x = x.add(self.std.mul(S::std_normal(draws.normal(low, high))));
         }
         x
     }
 
-    /// [`Stimulus::sample`] for neurons side by side: `out[k]` from `streams[k]` (the shorter
-    /// of the two sets the count), with the gate and noise decided once for all of them.
-    #[inline]
-    pub fn sample_into(&self, level: S, streams: &mut [RngState], out: &mut [S]) {
-        let pairs = out.iter_mut().zip(streams);
-        match (self.p < S::ONE, self.std != S::ZERO) {
-            (false, false) => pairs.for_each(|(x, _)| *x = level),
-            (true, false) => pairs.for_each(|(x, s)| {
-                *x = if S::unit(s.next_u32()) >= self.p {
-                    S::ZERO
-                } else {
-                    level
-                }
-            }),
-            (false, true) => pairs.for_each(|(x, s)| {
-                *x = level.add(self.std.mul(S::std_normal(s.next_u64())));
-            }),
-            (true, true) => pairs.for_each(|(x, s)| *x = self.sample(level, s)),
+    /// [`Stimulus::sample`] for neurons `first..first + out.len()` side by side, with the
+    /// gate and noise decided once for all of them. The draws of neighbouring neurons are
+    /// independent 32-bit computations, so the loop runs in vector lanes.
+    #[inline(always)]
+    pub fn sample_into(&self, level: S, draws: &StepDraws, first: u64, out: &mut [S]) {
+        let (mut first, mut rest) = (first, out);
+        // Runs over which the index's high half is constant (all of `out`, below 2^32).
+        while !rest.is_empty() {
+            let room = (1u64 << 32) - (first & 0xffff_ffff);
+            let len = rest.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+            let (now, later) = rest.split_at_mut(len);
+            self.sample_run(level, draws, first as u32, Draw::high(first), now);
+            first = first.wrapping_add(len as u64);
+            rest = later;
         }
     }
 
-    /// The value at global step `t` for the neuron whose input stream is `stream`:
-    /// [`Stimulus::sample`] of [`Stimulus::level`].
+    /// [`Stimulus::sample_into`] for neurons whose indices share their high half.
+    #[inline(always)]
+    fn sample_run(&self, level: S, draws: &StepDraws, low: u32, high: u32, out: &mut [S]) {
+        let each = out
+            .iter_mut()
+            .zip(0u32..)
+            .map(|(x, k)| (x, low.wrapping_add(k)));
+        match (self.p < S::ONE, self.std != S::ZERO) {
+            (false, false) => out.fill(level),
+            (true, false) => each.for_each(|(x, i)| {
+                *x = if S::unit(draws.gate.word_in(i, high)) < self.p {
+                    level
+                } else {
+                    S::ZERO
+                }
+            }),
+            (false, true) => each.for_each(|(x, i)| {
+                *x = level.add(self.std.mul(S::std_normal(draws.normal(i, high))));
+            }),
+            (true, true) => each.for_each(|(x, i)| *x = self.sample_in(level, draws, i, high)),
+        }
+    }
+
+    /// The value of neuron `neuron` at global step `t` under the input draws `draws`
+    /// ([`input_draws`] of the seed): [`Stimulus::sample`] of [`Stimulus::level`].
     #[inline]
-    pub fn value(&self, t: u64, stream: &mut RngState) -> S {
-        self.sample(self.level(t), stream)
+    pub fn value(&self, draws: Counter, neuron: u64, t: u64) -> S {
+        self.sample(self.level(t), &StepDraws::new(draws, t), neuron)
+    }
+}
+
+/// The input draws of one step: the Poisson gate (draw 0) and the two halves of the noise
+/// (draws 1 and 2). Made once per step and shared by every neuron.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct StepDraws {
+    gate: Draw,
+    hi: Draw,
+    lo: Draw,
+}
+
+impl StepDraws {
+    /// The draws of global step `t` under `draws` ([`input_draws`] of the seed).
+    #[inline]
+    pub const fn new(draws: Counter, t: u64) -> Self {
+        Self::of(draws.at(t))
+    }
+
+    /// The input draws of the step whose key is `step`.
+    #[inline]
+    pub const fn of(step: StepKey) -> Self {
+        Self {
+            gate: step.draw(0),
+            hi: step.draw(1),
+            lo: step.draw(2),
+        }
+    }
+
+    /// The 64 bits of the noise of the neuron with index halves `low`, `high`.
+    #[inline(always)]
+    fn normal(&self, low: u32, high: u32) -> u64 {
+        (u64::from(self.hi.word_in(low, high)) << 32) | u64::from(self.lo.word_in(low, high))
     }
 }
 
@@ -347,33 +407,37 @@ mod tests {
 
     #[test]
     fn draws() {
-        let mut r = input_stream(1, 2);
+        let r = input_draws(1);
         let p = Stimulus::poisson(I16F16::from_num(0.25), I16F16::ONE);
         let hits = (0..10_000)
-            .filter(|&t| p.value(t, &mut r) == I16F16::ONE)
+            .filter(|&t| p.value(r, 2, t) == I16F16::ONE)
             .count();
         assert!((2_300..2_700).contains(&hits), "{hits}");
+        // Across neurons at one step as well as across steps of one neuron.
+        let across = (0..10_000)
+            .filter(|&i| p.value(r, i, 5) == I16F16::ONE)
+            .count();
+        assert!((2_300..2_700).contains(&across), "{across}");
         let g = Stimulus::gaussian(1.0f64, 0.5);
-        let xs: std::vec::Vec<f64> = (0..20_000).map(|t| g.value(t, &mut r)).collect();
+        let xs: std::vec::Vec<f64> = (0..20_000).map(|t| g.value(r, 2, t)).collect();
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / xs.len() as f64;
         assert!(
             (mean - 1.0).abs() < 0.02 && (var.sqrt() - 0.5).abs() < 0.02,
             "{mean} {var}"
         );
-        // Gate and noise together draw both; neither draws nothing.
+        // The gate is draw 0, the noise draws 1 and 2, as documented.
         let both = Stimulus::poisson(0.5f32, 1.0).with_noise(0.1);
-        let mut a = input_stream(3, 0);
-        let mut b = a;
-        let x = both.value(0, &mut a);
-        let passed = f32::unit(b.next_u32()) < 0.5;
-        let z = f32::std_normal(b.next_u64());
-        assert_eq!(x, if passed { 1.0 } else { 0.0 } + 0.1 * z);
-        assert_eq!(a, b);
-        let before = r;
-        Stimulus::constant(1.0f32).value(3, &mut r);
-        assert_eq!(r, before);
-        assert_ne!(input_stream(1, 2), RngState::for_neuron(1, 2));
+        let a = input_draws(3);
+        for (i, t) in [(0, 0), (5, 17), (1 << 40, u64::MAX)] {
+            let x = both.value(a, i, t);
+            let step = crate::rng::Counter::new(3 ^ INPUT_SALT).at(t);
+            let passed = f32::unit(step.draw(0).word(i)) < 0.5;
+            let bits = (u64::from(step.draw(1).word(i)) << 32) | u64::from(step.draw(2).word(i));
+            let z = f32::std_normal(bits);
+            assert_eq!(x, if passed { 1.0 } else { 0.0 } + 0.1 * z);
+        }
+        assert_ne!(input_draws(1), crate::rng::Counter::new(1));
     }
 
     #[test]
@@ -386,16 +450,19 @@ mod tests {
             (0.0, 0.0),
         ] {
             let s = Stimulus::constant(0.7f32).with_p(p).with_noise(std);
-            let mut one: std::vec::Vec<RngState> = (0..40).map(|i| input_stream(5, i)).collect();
-            let mut many = one.clone();
+            let draws = input_draws(5);
             let mut out = [0.0f32; 40];
-            for t in 0..20 {
-                s.sample_into(s.level(t), &mut many, &mut out);
-                for (k, r) in one.iter_mut().enumerate() {
-                    assert_eq!(out[k].to_bits(), s.value(t, r).to_bits(), "p {p} std {std}");
+            // Neurons 100..140, as a block of a larger population would take them, and a
+            // block across the 2^32 boundary of the index's halves.
+            for first in [100, (1 << 32) - 17] {
+                for t in 0..20 {
+                    s.sample_into(s.level(t), &StepDraws::new(draws, t), first, &mut out);
+                    for (k, x) in out.iter().enumerate() {
+                        let want = s.value(draws, first + k as u64, t);
+                        assert_eq!(x.to_bits(), want.to_bits(), "p {p} std {std}");
+                    }
                 }
             }
-            assert_eq!(one, many);
         }
     }
 

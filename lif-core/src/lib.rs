@@ -37,15 +37,15 @@
 //! # One neuron, generated input
 //!
 //! ```
-//! use lif_core::input::input_stream;
+//! use lif_core::input::input_draws;
 //! use lif_core::{LeakyConfig, Neuron, Shape, Stimulus};
 //!
 //! let model = LeakyConfig::default().build::<f32>()?;
 //! let mut state = model.initial_state(7, 0);
-//! let mut stream = input_stream(7, 0); // neuron 0's input stream under seed 7
+//! let draws = input_draws(7); // the input draws of seed 7
 //! let drive = Stimulus::new(Shape::Sine { amplitude: 0.2f32, offset: 0.2, period: 50.0 })
 //!     .with_noise(0.05);
-//! let spikes = (0..200).filter(|&t| model.step(&mut state, drive.value(t, &mut stream))).count();
+//! let spikes = (0..200).filter(|&t| model.step(&mut state, drive.value(draws, 0, t))).count();
 //! assert!(spikes > 0);
 //! # Ok::<(), lif_core::Error>(())
 //! ```
@@ -102,6 +102,6 @@ pub use neuron::{
     AosSlices, Block, Neuron, StateBits, StateFields, StateSlices, Stored, step_each,
 };
 pub use population::{Generated, InputSource, PerNeuron, Rows, Shared, SpikeSink, StreamRows};
-pub use rng::RngState;
+pub use rng::{Counter, RngState};
 pub use scalar::{I8F24, I16F16, Scalar};
 pub use surrogate::Surrogate;

@@ -8,9 +8,9 @@
 //! `run` with fewer steps) gives the same bits.
 
 use crate::error::Error;
-use crate::input::Stimulus;
+use crate::input::{StepDraws, Stimulus};
 use crate::neuron::{Neuron, StateSlices, step_block, step_each_with};
-use crate::rng::RngState;
+use crate::rng::Counter;
 use crate::scalar::Scalar;
 
 /// Neurons per block: one 32-bit word of packed spikes.
@@ -25,6 +25,11 @@ pub const TILE_BYTES: usize = 64 << 10;
 /// and, while it steps the span's blocks, has the source fetch the next span (4 KiB of f32
 /// ahead; 2 to 16 KiB measured the same).
 const SPAN: usize = 32 * BLOCK;
+
+/// Neurons per batch of generated input: [`InputSource::fill`] makes this many values at a
+/// time (a few blocks: its per-call work is amortised, and the buffer stays small on a
+/// microcontroller's stack).
+const GENERATED: usize = 8 * BLOCK;
 
 /// Neurons per tile for a state of `state_bytes` bytes: [`TILE_BYTES`] of state, a whole
 /// number of blocks, at least one.
@@ -373,68 +378,69 @@ impl<S: Scalar> InputSource<S> for StreamRows<'_, S> {
     }
 }
 
-/// Generated input: `stimulus` at global step `t0 + t` with neuron `i`'s own input stream
-/// `streams[i]`, so any backend and any split of the run reproduces it. The shared level of
-/// a step is computed once per step, not once per neuron.
-#[derive(Debug)]
-pub struct Generated<'a, S> {
+/// Generated input: `stimulus` at global step `t0 + t` for neuron `first + i`, drawn from
+/// `draws` (lif-core's [`crate::input::input_draws`] of the seed), so any backend and any
+/// split of the run reproduces it. A step's shared level and draws are computed once per
+/// step, not once per neuron.
+#[derive(Debug, Clone)]
+pub struct Generated<S> {
     stimulus: Stimulus<S>,
+    draws: Counter,
     t0: u64,
-    streams: &'a mut [RngState],
-    /// The step whose level `level` holds (`usize::MAX`: none yet).
+    first: u64,
+    /// The step whose level and draws `level` and `key` hold (`usize::MAX`: none yet).
     level_at: usize,
     level: S,
+    key: StepDraws,
 }
 
-impl<'a, S: Scalar> Generated<'a, S> {
-    /// `stimulus` from global step `t0` on, one input stream per neuron.
-    pub fn new(stimulus: Stimulus<S>, t0: u64, streams: &'a mut [RngState]) -> Self {
+impl<S: Scalar> Generated<S> {
+    /// `stimulus` from global step `t0` on, for neurons numbered from `first` (a block of a
+    /// larger population passes its first neuron's index).
+    pub fn new(stimulus: Stimulus<S>, draws: Counter, t0: u64, first: u64) -> Self {
         Self {
             stimulus,
+            draws,
             t0,
-            streams,
+            first,
             level_at: usize::MAX,
             level: S::ZERO,
+            key: StepDraws::default(),
         }
     }
 
-    /// The shared level of the run's step `t`, computed once per step.
+    /// The shared level and draws of the run's step `t`, computed once per step.
     #[inline]
-    fn level(&mut self, t: usize) -> S {
+    fn step(&mut self, t: usize) -> S {
         if t != self.level_at {
-            self.level = self.stimulus.level(self.t0.wrapping_add(t as u64));
+            let global = self.t0.wrapping_add(t as u64);
+            self.level = self.stimulus.level(global);
+            self.key = StepDraws::new(self.draws, global);
             self.level_at = t;
         }
         self.level
     }
 }
 
-impl<S: Scalar> InputSource<S> for Generated<'_, S> {
-    fn check(&self, _steps: usize, n: usize) -> Result<(), Error> {
-        if self.streams.len() != n {
-            return Err(Error::Length {
-                buffer: "input streams",
-                expected: n,
-                actual: self.streams.len(),
-            });
-        }
+impl<S: Scalar> InputSource<S> for Generated<S> {
+    fn check(&self, _steps: usize, _n: usize) -> Result<(), Error> {
         self.stimulus.check()
     }
 
     #[inline]
     unsafe fn get(&mut self, t: usize, i: usize) -> S {
-        let level = self.level(t);
-        // SAFETY: i < n == streams.len(), checked.
-        let stream = unsafe { self.streams.get_unchecked_mut(i) };
-        self.stimulus.sample(level, stream)
+        let level = self.step(t);
+        let neuron = self.first.wrapping_add(i as u64);
+        self.stimulus.sample(level, &self.key, neuron)
     }
 
-    #[inline]
+    /// Always inlined, so that it is compiled for the caller's vector width (the CPU
+    /// backend's loop picks AVX2 or AVX-512 at run time).
+    #[inline(always)]
     unsafe fn fill(&mut self, t: usize, start: usize, out: &mut [S]) {
-        let level = self.level(t);
-        // SAFETY: start + out.len() <= n == streams.len(), by the caller.
-        let streams = unsafe { self.streams.get_unchecked_mut(start..start + out.len()) };
-        self.stimulus.sample_into(level, streams, out);
+        let level = self.step(t);
+        let first = self.first.wrapping_add(start as u64);
+        self.stimulus.sample_into(level, &self.key, first, out);
     }
 }
 
@@ -613,7 +619,22 @@ where
                                 spikes.put(t, n, start / BLOCK, bits, count);
                             }
                         }
-                        // Inputs gathered one by one (generated inputs).
+                        // Generated inputs for one model: made for a few blocks at a time
+                        // (the source's per-call work is paid once per batch), then stepped
+                        // block by block.
+                        (Some(model), None) => {
+                            let mut g = [S::ZERO; GENERATED];
+                            for batch in (span..span + len).step_by(GENERATED) {
+                                let count = (span + len - batch).min(GENERATED);
+                                source.fill(t, batch, &mut g[..count]);
+                                for (b, xb) in g[..count].chunks(BLOCK).enumerate() {
+                                    let start = batch + b * BLOCK;
+                                    let bits = step_block(model, state, start, xb);
+                                    spikes.put(t, n, start / BLOCK, bits, xb.len());
+                                }
+                            }
+                        }
+                        // Inputs gathered one by one (generated inputs, per-neuron models).
                         (shared, None) => {
                             for start in (span..span + len).step_by(BLOCK) {
                                 let count = (span + len - start).min(BLOCK);

@@ -1,7 +1,7 @@
 //! Spike encoders for sensor streams. Each turns `C` sensor values per step into packed
 //! spikes on its own fixed number of channels.
 
-use lif_core::{Error, ParamProblem, RngState, Scalar};
+use lif_core::{Counter, Error, ParamProblem, Scalar};
 
 use crate::spikes;
 
@@ -23,13 +23,17 @@ fn check_finite<S: Scalar>(x: &[S]) -> Result<(), Error> {
     }
 }
 
-/// Rate coding: channel `i` spikes with probability `clamp(gain * x[i], 0, 1)` each step,
-/// drawn from its own seeded stream (the same streams as lif-core's neurons, so the host
-/// reproduces the firmware's spikes).
+/// Rate coding: channel `i` spikes with probability `clamp(gain * x[i], 0, 1)` each step.
+/// The draw of channel `i` at the encoder's step `t` is lif-core's counter-based generator
+/// (`Counter::new(seed).at(t).draw(0).word(i)` as the uniform), as generated
+/// input draws on every backend: no state per channel, and the host reproduces the
+/// firmware's spikes from the seed alone.
 #[derive(Debug, Clone)]
 pub struct RateEncoder<S, const C: usize, const W: usize> {
     gain: S,
-    streams: [RngState; C],
+    draws: Counter,
+    /// Steps encoded so far.
+    t: u64,
     out: [u32; W],
 }
 
@@ -41,7 +45,8 @@ impl<S: Scalar, const C: usize, const W: usize> RateEncoder<S, C, W> {
         let () = Self::WORDS_MATCH;
         Self {
             gain,
-            streams: core::array::from_fn(|i| RngState::for_neuron(seed, i as u64)),
+            draws: Counter::new(seed),
+            t: 0,
             out: [0; W],
         }
     }
@@ -52,9 +57,11 @@ impl<S: Scalar, const C: usize, const W: usize> Encoder<S, C> for RateEncoder<S,
     fn encode(&mut self, x: &[S; C]) -> Result<&[u32], Error> {
         check_finite(x)?;
         self.out = [0; W];
-        for (i, (stream, &v)) in self.streams.iter_mut().zip(x).enumerate() {
+        let gate = self.draws.at(self.t).draw(0);
+        self.t = self.t.wrapping_add(1);
+        for (i, &v) in x.iter().enumerate() {
             let p = self.gain.mul(v);
-            let spike = S::unit(stream.next_u32()) < p;
+            let spike = S::unit(gate.word(i as u64)) < p;
             spikes::set(&mut self.out, i, spike);
         }
         Ok(&self.out)

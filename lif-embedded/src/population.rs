@@ -2,7 +2,7 @@
 
 use lif_core::neuron::Stored;
 use lif_core::population::{self, Generated, Shared};
-use lif_core::{Error, RngState, Scalar, StateSlices, Stimulus};
+use lif_core::{Counter, Error, Scalar, StateSlices, Stimulus};
 
 /// `N` neurons of model `M` in scalar `S`, with their spikes of the last step packed in `W`
 /// words (`W` must be [`crate::words`]`(N)`, checked at compile time).
@@ -68,16 +68,16 @@ impl<S: Scalar, M: Stored<S>, const N: usize, const W: usize> Population<S, M, N
 
     /// Advances every neuron one step with input generated on the device from `stimulus` at
     /// global step `t`: the same lif-core code as the host's and the GPU's generated runs.
-    /// Neuron `i` draws from `streams[i]` (lif-core's `input::input_stream(seed, i)` gives
-    /// the host's streams). Returns the spikes.
+    /// Neuron `i` takes draws `i` of `draws` (lif-core's `input::input_draws(seed)`, as on
+    /// the host): no per-neuron input state. Returns the spikes.
     pub fn step_stimulus(
         &mut self,
         stimulus: &Stimulus<S>,
-        streams: &mut [RngState; N],
+        draws: Counter,
         t: u64,
     ) -> Result<&[u32; W], Error> {
         let mut view = M::view(&mut self.state);
-        let mut source = Generated::new(*stimulus, t, streams);
+        let mut source = Generated::new(*stimulus, draws, t, 0);
         population::run_from(
             &Shared(&self.model),
             &mut view,
@@ -128,7 +128,7 @@ mod tests {
 
     #[test]
     fn generated_input_equals_the_host_stimulus() {
-        use lif_core::input::input_stream;
+        use lif_core::input::input_draws;
         use lif_core::{Shape, Stimulus};
         let model = LeakyConfig::default().build::<I16F16>().unwrap();
         let stimulus = Stimulus::new(Shape::Sine {
@@ -138,27 +138,21 @@ mod tests {
         })
         .with_noise(I16F16::from_num(0.1));
         let mut pop: Population<I16F16, _, 40, { words(40) }> = Population::new(model, 5);
-        let mut streams: [RngState; 40] = core::array::from_fn(|i| input_stream(5, i as u64));
+        let draws = input_draws(5);
         let mut single = [model.initial_state(5, 0); 40];
-        let mut host: [RngState; 40] = streams;
         let mut fired = 0;
         for t in 0..50 {
-            let spikes = *pop.step_stimulus(&stimulus, &mut streams, t).unwrap();
+            let spikes = *pop.step_stimulus(&stimulus, draws, t).unwrap();
             for (i, s) in single.iter_mut().enumerate() {
-                let x = stimulus.value(t, &mut host[i]);
+                let x = stimulus.value(draws, i as u64, t);
                 let spiked = model.step(s, x);
                 fired += usize::from(spiked);
                 assert_eq!(spiked, crate::spikes::get(&spikes, i), "t {t} neuron {i}");
             }
         }
         assert!(fired > 0);
-        assert_eq!(streams, host);
         assert_eq!(
-            pop.step_stimulus(
-                &Stimulus::poisson(I16F16::ONE * 2, I16F16::ONE),
-                &mut streams,
-                0
-            ),
+            pop.step_stimulus(&Stimulus::poisson(I16F16::ONE * 2, I16F16::ONE), draws, 0),
             Err(Error::Param {
                 name: "p",
                 value: 2.0,

@@ -6,7 +6,7 @@
 //! firmware's build script generates. Each scenario reports digests of its spike raster and
 //! final state; the host must compute the same digests bit for bit.
 
-use lif_core::input::input_stream;
+use lif_core::input::input_draws;
 use lif_core::neuron::{StateBits, Stored};
 use lif_core::{
     Error, ExtendedConfig, I16F16, LapicqueConfig, LeakyConfig, LifConfig, RngState, Scalar, Shape,
@@ -147,8 +147,8 @@ fn population<S: Scalar, M: Stored<S>, C: Clock>(
 
 /// Runs one Leaky population for [`STEPS`] steps of input that the firmware generates itself
 /// from a lif-core [`Stimulus`]: a sine every neuron shares, gated per neuron by a Poisson
-/// draw and with Gaussian noise added, from each neuron's input stream under the host's
-/// seeding (`input_stream(seed, i)`).
+/// draw and with Gaussian noise added, from the input draws of the host's seeding
+/// (`input_draws(seed)`): the firmware keeps no input state per neuron.
 fn generated<S: Scalar, C: Clock>(name: &'static str, clock: &C) -> Result<Report, Error> {
     let model = LeakyConfig::default().build::<S>()?;
     let stimulus = Stimulus::new(Shape::Sine {
@@ -160,23 +160,11 @@ fn generated<S: Scalar, C: Clock>(name: &'static str, clock: &C) -> Result<Repor
     .with_noise(convert::<S>("std", 0.1)?);
     stimulus.check()?;
     let mut pop = Population::<S, _, N, W>::new(model, 0x5eed);
-    let mut streams: [RngState; N] = core::array::from_fn(|i| input_stream(0x1a7e, i as u64));
+    let draws = input_draws(0x1a7e);
     let step = |pop: &mut Population<S, _, N, W>, t| {
-        measure(clock, || {
-            pop.step_stimulus(&stimulus, &mut streams, t).copied()
-        })
+        measure(clock, || pop.step_stimulus(&stimulus, draws, t).copied())
     };
-    let r = report(name, &mut pop, step)?;
-    // Where each input stream ended up (its next draw) belongs to the final state too.
-    let mut state = Fnv(r.state_digest);
-    for s in &streams {
-        let mut next = *s;
-        state.word(u64::from(next.next_u32()));
-    }
-    Ok(Report {
-        state_digest: state.0,
-        ..r
-    })
+    report(name, &mut pop, step)
 }
 
 /// Sensor channels, hidden and output neurons of the network scenario.

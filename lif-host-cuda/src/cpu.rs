@@ -6,7 +6,7 @@
 use std::marker::PhantomData;
 
 use lif_core::population::{self, Generated, Rows, Shared, StreamRows};
-use lif_core::{AosSlices, InputSource, Neuron, RngState, Scalar, SpikeSink, Stimulus};
+use lif_core::{AosSlices, Counter, InputSource, Neuron, Scalar, SpikeSink, Stimulus};
 use multiversion::multiversion;
 use rayon::prelude::*;
 
@@ -112,34 +112,30 @@ where
 /// A block's recorded values: (step, index in the record list, membrane, threshold).
 type Samples<S> = Vec<(usize, usize, S, S)>;
 
-/// What one parallel block reads: its columns of the host rows, or the stimulus with the
-/// block's own input streams.
+/// What the parallel blocks read: their columns of the host rows, or the stimulus.
+#[derive(Clone, Copy)]
 enum BlockInput<'a, S> {
     Rows(&'a [S]),
-    Generated {
-        stimulus: Stimulus<S>,
-        t0: u64,
-        streams: &'a mut [RngState],
-    },
+    Generated { stimulus: Stimulus<S>, t0: u64 },
 }
 
-/// The CPU backend: states as an array of structs, one input stream per neuron, and the
+/// The CPU backend: states as an array of structs, the key of the input draws, and the
 /// buffers a run reuses.
 pub(crate) struct CpuEngine<S: Scalar, M: Neuron<S>> {
     model: M,
     states: Vec<M::State>,
-    streams: Vec<RngState>,
+    draws: Counter,
     /// The copy of the state that undoes a failed run, kept from run to run.
     snapshot: Vec<M::State>,
     _scalar: PhantomData<S>,
 }
 
 impl<S: Scalar, M: Neuron<S>> CpuEngine<S, M> {
-    pub(crate) fn new(model: M, states: Vec<M::State>, streams: Vec<RngState>) -> Self {
+    pub(crate) fn new(model: M, states: Vec<M::State>, draws: Counter) -> Self {
         Self {
             model,
             states,
-            streams,
+            draws,
             snapshot: Vec::new(),
             _scalar: PhantomData,
         }
@@ -157,7 +153,7 @@ where
     }
 
     fn bytes_per_neuron(&self) -> usize {
-        size_of::<M::State>() + size_of::<RngState>()
+        size_of::<M::State>()
     }
 
     fn states(&mut self) -> Result<&mut [M::State], SimError> {
@@ -208,7 +204,8 @@ where
         // copy of the state when that is smaller than the input; otherwise the input is
         // checked first. Generated input cannot fail once checked.
         self.snapshot.clear();
-        let inputs: Vec<BlockInput<'_, S>> = match drive {
+        let draws = self.draws;
+        let input = match drive {
             Drive::Rows(data) => {
                 if S::FLOAT {
                     if size_of::<M::State>() <= steps.saturating_mul(size_of::<S>()) {
@@ -217,17 +214,9 @@ where
                         check_finite(data)?;
                     }
                 }
-                (0..nblocks).map(|_| BlockInput::Rows(data)).collect()
+                BlockInput::Rows(data)
             }
-            Drive::Generated { stimulus, t0 } => self
-                .streams
-                .chunks_mut(block)
-                .map(|streams| BlockInput::Generated {
-                    stimulus,
-                    t0,
-                    streams,
-                })
-                .collect(),
+            Drive::Generated { stimulus, t0 } => BlockInput::Generated { stimulus, t0 },
         };
         // Every word of every row is written below, so a buffer of the right length is
         // reused as it is.
@@ -252,14 +241,12 @@ where
                     .collect()
             })
             .collect();
-        let traces = self
-            .states
-            .par_chunks_mut(block)
-            .zip(out.counts.par_chunks_mut(block))
-            .zip(inputs.into_par_iter())
-            .enumerate()
-            .map(
-                |(b, ((chunk, counts), mut input))| -> Result<Samples<S>, SimError> {
+        let traces =
+            self.states
+                .par_chunks_mut(block)
+                .zip(out.counts.par_chunks_mut(block))
+                .enumerate()
+                .map(|(b, (chunk, counts))| -> Result<Samples<S>, SimError> {
                     let m = chunk.len();
                     let offset = b * block;
                     let mut view = AosSlices(chunk);
@@ -282,7 +269,7 @@ where
                             words: m.div_ceil(population::BLOCK),
                             counts: &mut *counts,
                         };
-                        match &mut input {
+                        match input {
                             BlockInput::Rows(data) => {
                                 let mut source = StreamRows(Rows {
                                     data: &data[t * n..(t + per_call) * n],
@@ -301,12 +288,9 @@ where
                                         e => e,
                                     })?;
                             }
-                            BlockInput::Generated {
-                                stimulus,
-                                t0,
-                                streams,
-                            } => {
-                                let mut source = Generated::new(*stimulus, *t0 + t as u64, streams);
+                            BlockInput::Generated { stimulus, t0 } => {
+                                let mut source =
+                                    Generated::new(stimulus, draws, t0 + t as u64, offset as u64);
                                 run_block(model, &mut view, &mut source, per_call, &mut sink)?;
                             }
                         }
@@ -316,9 +300,8 @@ where
                         }
                     }
                     Ok(samples)
-                },
-            )
-            .collect::<Result<Vec<_>, _>>()?;
+                })
+                .collect::<Result<Vec<_>, _>>()?;
         for samples in traces {
             for (t, k, v, th) in samples {
                 out.trace[t * record.len() + k] = v;

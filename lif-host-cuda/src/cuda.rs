@@ -11,7 +11,7 @@ use cust::memory::{CopyDestination, DeviceBox, DeviceBuffer, DeviceCopy};
 use cust::module::Module;
 use cust::stream::{Stream, StreamFlags};
 use lif_core::{
-    Extended, I16F16, Lapicque, Leaky, Lif, Neuron, RngState, Scalar, Stimulus, Synaptic,
+    Counter, Extended, I16F16, Lapicque, Leaky, Lif, Neuron, Scalar, Stimulus, Synaptic,
 };
 
 use crate::engine::{Drive, Engine};
@@ -84,11 +84,8 @@ where
     // Field order is drop order: buffers and module before the context.
     model: DeviceBox<Dev<M>>,
     states: DeviceBuffer<Dev<M::State>>,
-    /// Input streams, uploaded on the first generated-input run (16 bytes per neuron that
-    /// host-array runs do not need on the device).
-    streams: Option<DeviceBuffer<Dev<RngState>>>,
-    /// The input streams' initial values, until they are uploaded.
-    host_streams: Vec<RngState>,
+    /// The input draws of generated runs: a key, nothing per neuron.
+    draws: Counter,
     /// The host's copy of the states, read back on demand.
     host_states: Vec<M::State>,
     stream: Stream,
@@ -117,11 +114,7 @@ where
     M: Neuron<S> + Copy + 'static,
     M::State: 'static,
 {
-    pub(crate) fn new(
-        model: &M,
-        states: &[M::State],
-        streams: &[RngState],
-    ) -> Result<Self, SimError> {
+    pub(crate) fn new(model: &M, states: &[M::State], draws: Counter) -> Result<Self, SimError> {
         let prefix = kernel_prefix::<M>().ok_or(SimError::Unsupported {
             backend: "cuda",
             model: model_name::<M>(),
@@ -133,8 +126,7 @@ where
         Ok(Self {
             model: DeviceBox::new(&Dev(*model)).map_err(cuda_error)?,
             states: DeviceBuffer::from_slice(dev_slice(states)).map_err(cuda_error)?,
-            streams: None,
-            host_streams: streams.to_vec(),
+            draws,
             host_states: states.to_vec(),
             stream,
             module,
@@ -185,7 +177,7 @@ where
         let words = n.div_ceil(32);
         let k = record.len();
         // What each launch reads: host rows copied chunk by chunk, or the stimulus and the
-        // input streams already on the device.
+        // key of the input draws.
         let launch = match drive {
             Drive::Rows(data) => {
                 if let Some(i) = data.iter().position(|x| !x.is_finite()) {
@@ -197,28 +189,23 @@ where
                 }
                 Launch::Rows(data)
             }
-            Drive::Generated { stimulus, t0 } => {
-                let streams = match &self.streams {
-                    Some(b) => b,
-                    None => self.streams.insert(
-                        DeviceBuffer::from_slice(dev_slice(&self.host_streams))
-                            .map_err(cuda_error)?,
-                    ),
-                };
-                self.host_streams = Vec::new();
-                Launch::Generated {
-                    stimulus: DeviceBox::new(&Dev(stimulus)).map_err(cuda_error)?,
-                    streams: streams.as_device_ptr(),
-                    t0,
-                }
-            }
+            Drive::Generated { stimulus, t0 } => Launch::Generated {
+                stimulus: DeviceBox::new(&Dev(stimulus)).map_err(cuda_error)?,
+                t0,
+            },
         };
         let chunk = self.chunk_steps(steps, k, matches!(launch, Launch::Rows(_)))?;
-        let mut slots = vec![-1i32; n];
-        for (j, &i) in record.iter().enumerate() {
-            slots[i] = j as i32;
-        }
-        let slots = DeviceBuffer::from_slice(&slots).map_err(cuda_error)?;
+        // One record slot per neuron only when something is recorded (a null pointer
+        // otherwise), so an unrecorded run holds nothing per neuron beyond its state.
+        let slots = if k > 0 {
+            let mut slots = vec![-1i32; n];
+            for (j, &i) in record.iter().enumerate() {
+                slots[i] = j as i32;
+            }
+            Some(DeviceBuffer::from_slice(&slots).map_err(cuda_error)?)
+        } else {
+            None
+        };
         let grid = (n as u32).div_ceil(BLOCK);
         let mut spikes = vec![0u32; steps * words];
         let mut done = 0;
@@ -232,28 +219,26 @@ where
             let stream = &self.stream;
             let (model, states) = (self.model.as_device_ptr(), self.states.as_device_ptr());
             let (slots_ptr, rec_ptr, th_ptr) = (
-                slots.as_device_ptr(),
+                slots
+                    .as_ref()
+                    .map_or_else(cust::memory::DevicePointer::null, |s| s.as_device_ptr()),
                 rec.as_device_ptr(),
                 rec_th.as_device_ptr(),
             );
             let (n32, len32, k32) = (n as u32, len as u32, k as u32);
             match &launch {
-                Launch::Generated {
-                    stimulus,
-                    streams,
-                    t0,
-                } => {
+                Launch::Generated { stimulus, t0 } => {
                     let f = self
                         .module
                         .get_function(format!("{}_run_gen", self.prefix))
                         .map_err(cuda_error)?;
-                    let (stim_ptr, streams) = (stimulus.as_device_ptr(), *streams);
+                    let (stim_ptr, key) = (stimulus.as_device_ptr(), self.draws.0);
                     let t = t0 + done as u64;
                     // SAFETY: the kernel's parameters match lif-kernels' `*_run_gen`; every
                     // buffer is sized for n neurons, len steps and k recorded neurons.
                     unsafe {
                         launch!(f<<<grid, BLOCK, 0, stream>>>(
-                            model, states, stim_ptr, streams, t, n32, len32, out.as_device_ptr(), slots_ptr, k32, rec_ptr, th_ptr
+                            model, states, stim_ptr, key, t, n32, len32, out.as_device_ptr(), slots_ptr, k32, rec_ptr, th_ptr
                         ))
                         .map_err(cuda_error)?;
                     }
@@ -301,7 +286,6 @@ enum Launch<'a, S: Scalar> {
     /// Generated on the device.
     Generated {
         stimulus: DeviceBox<Dev<Stimulus<S>>>,
-        streams: cust::memory::DevicePointer<Dev<RngState>>,
         t0: u64,
     },
 }
@@ -316,14 +300,9 @@ where
         "cuda"
     }
 
-    /// Model state, plus the input stream once a generated input has run.
+    /// Model state: generated input keeps nothing per neuron.
     fn bytes_per_neuron(&self) -> usize {
         size_of::<M::State>()
-            + if self.streams.is_some() {
-                size_of::<RngState>()
-            } else {
-                0
-            }
     }
 
     fn run(

@@ -47,8 +47,8 @@ pub mod network;
 pub use cuda::PTX;
 use engine::{Drive, Engine};
 pub use error::SimError;
-use lif_core::input::input_stream;
-use lif_core::{Neuron, RngState, Scalar, Stimulus};
+use lif_core::input::input_draws;
+use lif_core::{Counter, Neuron, Scalar, Stimulus};
 
 /// Which backend runs the neurons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,7 +68,8 @@ pub enum Input<'a, S> {
     /// A host array, row-major (steps, neurons).
     Array(&'a [S]),
     /// Generated on the backend, by lif-core's own [`Stimulus::value`] (its shared level per
-    /// step, drawn from each neuron's input stream where the stimulus draws).
+    /// step, and where the stimulus draws, the input draws of the simulator's seed: a pure
+    /// function of seed, neuron and step).
     Generated(Stimulus<S>),
 }
 
@@ -131,8 +132,8 @@ where
     M: Neuron<S> + Send + Sync + Copy + 'static,
     M::State: Send + Sync + 'static,
 {
-    /// `n` neurons in their initial state under `seed` (neuron `i` uses model stream `i` and
-    /// input stream `i`), on `backend`.
+    /// `n` neurons in their initial state under `seed` (neuron `i` uses model stream `i`, and
+    /// generated input the input draws of `seed`), on `backend`.
     pub fn new(model: M, n: usize, seed: u64, backend: Backend) -> Result<Self, SimError> {
         if n == 0 || n > u32::MAX as usize {
             return Err(SimError::Shape {
@@ -144,19 +145,16 @@ where
         let states: Vec<M::State> = (0..n as u64)
             .map(|i| model.initial_state(seed, i))
             .collect();
-        let streams: Vec<RngState> = (0..n as u64).map(|i| input_stream(seed, i)).collect();
-        let cpu = |states, streams| -> Box<dyn Engine<S, M>> {
-            Box::new(cpu::CpuEngine::new(model, states, streams))
+        let draws = input_draws(seed);
+        let cpu = |states| -> Box<dyn Engine<S, M>> {
+            Box::new(cpu::CpuEngine::new(model, states, draws))
         };
         let (engine, note) = match backend {
-            Backend::Cpu => (cpu(states, streams), None),
-            Backend::Cuda => (Self::cuda_engine(&model, &states, &streams)?, None),
-            Backend::Auto => match Self::cuda_engine(&model, &states, &streams) {
+            Backend::Cpu => (cpu(states), None),
+            Backend::Cuda => (Self::cuda_engine(&model, &states, draws)?, None),
+            Backend::Auto => match Self::cuda_engine(&model, &states, draws) {
                 Ok(engine) => (engine, None),
-                Err(e) => (
-                    cpu(states, streams),
-                    Some(format!("running on the CPU: {e}")),
-                ),
+                Err(e) => (cpu(states), Some(format!("running on the CPU: {e}"))),
             },
         };
         Ok(Self {
@@ -172,17 +170,13 @@ where
     fn cuda_engine(
         model: &M,
         states: &[M::State],
-        streams: &[RngState],
+        draws: Counter,
     ) -> Result<Box<dyn Engine<S, M>>, SimError> {
-        Ok(Box::new(cuda::CudaEngine::new(model, states, streams)?))
+        Ok(Box::new(cuda::CudaEngine::new(model, states, draws)?))
     }
 
     #[cfg(not(feature = "cuda"))]
-    fn cuda_engine(
-        _: &M,
-        _: &[M::State],
-        _: &[RngState],
-    ) -> Result<Box<dyn Engine<S, M>>, SimError> {
+    fn cuda_engine(_: &M, _: &[M::State], _: Counter) -> Result<Box<dyn Engine<S, M>>, SimError> {
         Err(SimError::NoDevice(
             "lif-host-cuda was built without the `cuda` feature".into(),
         ))
@@ -203,8 +197,8 @@ where
         self.engine.name()
     }
 
-    /// Bytes of backend memory held per neuron between runs: the model state, and the input
-    /// stream (on the GPU once a generated input has run; the host always keeps one).
+    /// Bytes of backend memory held per neuron between runs: the model state (generated
+    /// input keeps nothing per neuron).
     pub fn bytes_per_neuron(&self) -> usize {
         self.engine.bytes_per_neuron()
     }

@@ -32,8 +32,8 @@ fn cuda_without_a_device_is_a_typed_error_and_auto_falls_back() {
     assert!(note.contains("CPU"), "{note}");
     let sim = Simulator::new(model, 10, 0, Backend::Cpu).unwrap();
     assert!(sim.note().is_none());
-    // Leaky f32: 4 bytes of state and a 16-byte input stream per neuron on the host.
-    assert_eq!(sim.bytes_per_neuron(), 20);
+    // Leaky f32: 4 bytes of state, and nothing per neuron for generated input.
+    assert_eq!(sim.bytes_per_neuron(), 4);
 }
 
 #[test]

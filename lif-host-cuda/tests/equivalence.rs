@@ -2,7 +2,7 @@
 //! the CPU backend always and on the CUDA backend when a device is present (it says clearly
 //! when it is skipped).
 
-use lif_core::input::input_stream;
+use lif_core::input::input_draws;
 use lif_core::*;
 use lif_host_cuda::{Backend, Input, SimError, Simulator};
 use proptest::prelude::*;
@@ -23,11 +23,10 @@ fn reference<S: Scalar, M: Neuron<S>>(
     let mut states = Vec::new();
     for i in 0..n {
         let mut s = model.initial_state(seed, i as u64);
-        let mut stream = input_stream(seed, i as u64);
         for t in 0..steps {
             let x = match *input {
                 Input::Array(a) => a[t * n + i],
-                Input::Generated(stimulus) => stimulus.value(t as u64, &mut stream),
+                Input::Generated(stimulus) => stimulus.value(input_draws(seed), i as u64, t as u64),
             };
             if model.step(&mut s, x) {
                 spikes[t * words + i / 32] |= 1 << (i % 32);

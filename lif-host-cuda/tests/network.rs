@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use lif_core::connect::{population_seed, uniform};
-use lif_core::input::input_stream;
+use lif_core::input::input_draws;
 use lif_core::synapse::ChannelConfig;
 use lif_core::{
     ExtendedConfig, I16F16, LapicqueConfig, LeakyConfig, LifConfig, Neuron, Scalar, Stimulus,
@@ -333,14 +333,8 @@ fn reference<S: Scalar + Send + Sync + 'static>(
         .iter()
         .map(|pr| connection(pr, &spec.pops))
         .collect();
-    let mut streams: Vec<Vec<_>> = spec
-        .pops
-        .iter()
-        .enumerate()
-        .map(|(p, ps)| {
-            let pseed = population_seed(spec.seed, p as u32);
-            (0..ps.n as u64).map(|i| input_stream(pseed, i)).collect()
-        })
+    let draws: Vec<_> = (0..spec.pops.len())
+        .map(|p| input_draws(population_seed(spec.seed, p as u32)))
         .collect();
     let mut g: Vec<Vec<Vec<S>>> = spec
         .pops
@@ -373,7 +367,7 @@ fn reference<S: Scalar + Send + Sync + 'static>(
             let mut now = vec![false; ps.n];
             for i in 0..ps.n {
                 let mut x = if ps.stimulus {
-                    stimulus::<S>().value(t, &mut streams[p][i])
+                    stimulus::<S>().value(draws[p], i as u64, t)
                 } else {
                     S::ZERO
                 };

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use lif_core::input::input_stream;
-use lif_core::{RngState, Scalar, Shape, Stimulus};
+use lif_core::input::{StepDraws, input_draws};
+use lif_core::{Counter, Scalar, Shape, Stimulus};
 
 use crate::config::{ConfigError, InputSpec};
 
@@ -13,12 +13,12 @@ pub enum Source<S> {
     /// Generated on the backend by lif-core.
     Generated(Stimulus<S>),
     /// Rows of a file, row-major with `cols` = 1 or n values per step (at least `steps`
-    /// rows), with the file's noise drawn on the host from the same per-neuron input streams
-    /// and by the same lif-core code the backends use.
+    /// rows), with the file's noise drawn on the host from the same input draws and by the
+    /// same lif-core code the backends use.
     File {
         cols: usize,
         data: Vec<f64>,
-        noise: Option<(Stimulus<S>, Vec<RngState>)>,
+        noise: Option<(Stimulus<S>, Counter)>,
     },
 }
 
@@ -137,7 +137,7 @@ impl<S: Scalar> Source<S> {
                 let noise = (std != S::ZERO).then(|| {
                     (
                         Stimulus::constant(S::ZERO).with_noise(std),
-                        (0..n as u64).map(|i| input_stream(seed, i)).collect(),
+                        input_draws(seed),
                     )
                 });
                 Source::File { cols, data, noise }
@@ -157,8 +157,8 @@ impl<S: Scalar> Source<S> {
             for i in 0..n {
                 let v = if *cols == 1 { row[0] } else { row[i] };
                 let mut x: S = convert(&format!("input at step {t}"), v)?;
-                if let Some((stimulus, streams)) = noise {
-                    x = stimulus.sample(x, &mut streams[i]);
+                if let Some((stimulus, draws)) = noise {
+                    x = stimulus.sample(x, &StepDraws::new(*draws, t as u64), i as u64);
                 }
                 out.push(x);
             }

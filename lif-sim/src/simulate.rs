@@ -179,10 +179,10 @@ where
     );
     let mut counts = vec![0u64; n];
     let mut population = Vec::with_capacity(steps);
-    // Neuron 0's input, for the input plot: host rows, or the stimulus replayed on neuron 0's
-    // own input stream (exactly what the backend generated).
+    // Neuron 0's input, for the input plot: host rows, or the stimulus replayed from the
+    // input draws for neuron 0 (exactly what the backend generated).
     let mut input0 = Vec::with_capacity(steps);
-    let mut stream0 = lif_core::input::input_stream(cfg.seed, 0);
+    let draws = lif_core::input::input_draws(cfg.seed);
     let mut last_signal: Option<S> = None;
     let mut done = 0;
     // One output buffer for every chunk.
@@ -202,7 +202,7 @@ where
         }
         let result = match &mut source {
             Source::Generated(s) => {
-                input0.extend((0..len).map(|k| s.value((done + k) as u64, &mut stream0).to_f64()));
+                input0.extend((0..len).map(|k| s.value(draws, 0, (done + k) as u64).to_f64()));
                 sim.run_into(Input::Generated(*s), len, &record, &mut out)
             }
             file => {

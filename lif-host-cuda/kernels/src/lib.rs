@@ -11,8 +11,8 @@
 //!   registers, reads its input column of a row-major (T, N) array, writes packed spikes per
 //!   step (a warp vote packs 32 neurons into a word), and optionally records its membrane and
 //!   threshold in slot `record[i]` (negative: not recorded).
-//! - `run_gen`: like `run` with input generated on the device from a `Stimulus` and each
-//!   neuron's input stream.
+//! - `run_gen`: like `run` with input generated on the device from a `Stimulus` and the
+//!   key of the input draws (lif-core's counter-based `Counter`: nothing per neuron).
 //! - `net_step`: one step of a network population: its input is the stimulus (if any), the
 //!   bias (if any) and its synapse channels, updated from the step's slot of its delay
 //!   buffer by lif-core's `Channel::update` and `Channel::contribution`, in lif-core's
@@ -34,7 +34,7 @@ use core::arch::nvptx;
 
 use lif_core::synapse::Channel;
 use lif_core::{
-    Extended, I16F16, Lapicque, Leaky, Lif, Neuron, RngState, Scalar, Stimulus, Synaptic,
+    Counter, Extended, I16F16, Lapicque, Leaky, Lif, Neuron, Scalar, Stimulus, Synaptic,
 };
 
 #[panic_handler]
@@ -169,7 +169,7 @@ macro_rules! kernels {
             model: *const $M,
             states: *mut <$M as Neuron<$S>>::State,
             stimulus: *const Stimulus<$S>,
-            streams: *mut RngState,
+            draws: u64,
             t0: u64,
             n: u32,
             steps: u32,
@@ -179,21 +179,15 @@ macro_rules! kernels {
             trace: *mut $S,
             thresholds: *mut $S,
         ) {
-            let i = global_index();
-            // SAFETY: one input stream per neuron, i < n.
-            let mut stream = if i < n as usize { unsafe { *streams.add(i) } } else { RngState::default() };
             // SAFETY: the stimulus is one value in device memory.
             let stim = unsafe { *stimulus };
+            let draws = Counter(draws);
             // SAFETY: the launch's buffers are as `run_one` requires.
             unsafe {
-                run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, thresholds, |t, _| {
-                    stim.value(t0 + t as u64, &mut stream)
+                run_one::<$S, $M>(model, states, n, steps, spikes, record, recorded, trace, thresholds, |t, i| {
+                    stim.value(draws, i as u64, t0 + t as u64)
                 })
             };
-            if i < n as usize {
-                // SAFETY: as above.
-                unsafe { *streams.add(i) = stream };
-            }
         }
     )+};
 }
@@ -262,8 +256,8 @@ unsafe fn deliver_one<S: Scalar>(
     }
 }
 
-/// One step of one network population (see the crate docs). `bias`, `stimulus` and
-/// `streams` may be null.
+/// One step of one network population (see the crate docs). `bias` and `stimulus` may be
+/// null; `draws` is the key of the stimulus's input draws.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn net_step_one<S: Scalar, M: Neuron<S>>(
@@ -278,7 +272,7 @@ unsafe fn net_step_one<S: Scalar, M: Neuron<S>>(
     g: *mut S,
     bias: *const S,
     stimulus: *const Stimulus<S>,
-    streams: *mut RngState,
+    draws: u64,
     spikes: *mut u32,
 ) {
     let i = global_index();
@@ -293,11 +287,7 @@ unsafe fn net_step_one<S: Scalar, M: Neuron<S>>(
             let mut x = if stimulus.is_null() {
                 S::ZERO
             } else {
-                let stim = *stimulus;
-                let mut stream = *streams.add(i);
-                let v = stim.value(t, &mut stream);
-                *streams.add(i) = stream;
-                v
+                (*stimulus).value(Counter(draws), i as u64, t)
             };
             if !bias.is_null() {
                 x = x.add(*bias.add(i));
@@ -384,13 +374,13 @@ macro_rules! net_step_kernels {
             g: *mut $S,
             bias: *const $S,
             stimulus: *const Stimulus<$S>,
-            streams: *mut RngState,
+            draws: u64,
             spikes: *mut u32,
         ) {
             // SAFETY: forwarded from the launch.
             unsafe {
                 net_step_one::<$S, $M>(
-                    model, states, n, channels, c, slots, t, ring, g, bias, stimulus, streams,
+                    model, states, n, channels, c, slots, t, ring, g, bias, stimulus, draws,
                     spikes,
                 )
             }

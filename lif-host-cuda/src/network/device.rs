@@ -11,7 +11,7 @@ use cust::module::Module;
 use cust::stream::{Stream, StreamFlags};
 use lif_core::projection::{Connectivity, Delays, Projection, Weights};
 use lif_core::synapse::Channel;
-use lif_core::{Neuron, RngState, Scalar, Stimulus};
+use lif_core::{Neuron, Scalar, Stimulus};
 
 use super::group::{Params, Pop};
 use crate::SimError;
@@ -47,7 +47,6 @@ where
     g: DeviceBuffer<Dev<S>>,
     bias: Option<DeviceBuffer<Dev<S>>>,
     stimulus: Option<DeviceBox<Dev<Stimulus<S>>>>,
-    streams: Option<DeviceBuffer<Dev<RngState>>>,
     rows: DeviceBuffer<u32>,
 }
 
@@ -107,11 +106,6 @@ where
             Some(s) => Some(DeviceBox::new(&Dev(*s)).map_err(e)?),
             None => None,
         },
-        streams: if host.stimulus.is_some() {
-            Some(DeviceBuffer::from_slice(dev_slice(&host.streams)).map_err(e)?)
-        } else {
-            None
-        },
         rows: DeviceBuffer::from_slice(&rows).map_err(e)?,
         host,
     }))
@@ -152,10 +146,7 @@ where
             .stimulus
             .as_ref()
             .map_or(DevicePointer::null(), |s| s.as_device_ptr());
-        let streams = self
-            .streams
-            .as_ref()
-            .map_or(DevicePointer::null(), |s| s.as_device_ptr());
+        let draws = self.host.draws.0;
         // SAFETY: row < ROWS, so the offset stays within the rows buffer.
         let out = unsafe { self.rows.as_device_ptr().offset((row * words) as isize) };
         let (model, states, channels) = (
@@ -169,7 +160,7 @@ where
         // for n neurons, c channels and `slots` slots.
         unsafe {
             launch!(f<<<grid, BLOCK, 0, stream>>>(
-                model, states, n32, channels, c, slots, t, ring, g, bias, stim, streams, out
+                model, states, n32, channels, c, slots, t, ring, g, bias, stim, draws, out
             ))
             .map_err(cuda_error)
         }
@@ -185,10 +176,6 @@ where
             .copy_to(dev_slice_mut(&mut this.host.ring))
             .map_err(e)?;
         this.g.copy_to(dev_slice_mut(&mut this.host.g)).map_err(e)?;
-        if let Some(s) = &this.streams {
-            s.copy_to(dev_slice_mut(&mut this.host.streams))
-                .map_err(e)?;
-        }
         Ok(())
     }
 }

@@ -1,11 +1,12 @@
 //! One population of a network on the CPU: its neurons, synapse channels, delay buffers and
 //! input, stepped in ranges of whole spike words that threads own.
 
+use lif_core::input::StepDraws;
 use lif_core::network::prepare;
 use lif_core::population::{self, PerNeuron, Rows, Shared};
 use lif_core::projection::Projection;
 use lif_core::synapse::{Channel, Synapses};
-use lif_core::{AosSlices, Error, Neuron, RngState, Scalar, Stimulus};
+use lif_core::{AosSlices, Counter, Error, Neuron, Scalar, Stimulus};
 use std::time::{Duration, Instant};
 
 use multiversion::multiversion;
@@ -48,19 +49,15 @@ pub(crate) trait Group<S: Scalar>: Send + Sync {
     fn membrane(&self, i: usize) -> Option<S>;
     /// Steps of external input rows, when the population has them.
     fn input_steps(&self) -> Option<usize>;
-    /// Bytes of state per neuron (model state, channels, buffers, input, stream).
+    /// Bytes of state per neuron (model state, channels, buffers, input).
     fn bytes_per_neuron(&self) -> usize;
 }
 
-/// One range's buffers: (index, (((input, delay buffer), (channels, streams)), (state, spike
-/// words))).
+/// One range's buffers: (index, (((input, delay buffer), channels), (state, spike words))).
 type RangeParts<'a, S, T> = (
     usize,
     (
-        (
-            (&'a mut [S], &'a mut [S]),
-            (&'a mut [S], &'a mut [RngState]),
-        ),
+        ((&'a mut [S], &'a mut [S]), &'a mut [S]),
         (&'a mut [T], &'a mut [u32]),
     ),
 );
@@ -69,8 +66,8 @@ type RangeParts<'a, S, T> = (
 enum External<'a, S> {
     /// None: zeros.
     None,
-    /// Generated, with the range's input streams.
-    Stimulus(Stimulus<S>, &'a mut [RngState]),
+    /// Generated from the population's input draws, for the range's first neuron on.
+    Stimulus(Stimulus<S>, Counter, u64),
     /// The range's part of the step's input row.
     Row(&'a [S]),
 }
@@ -87,7 +84,9 @@ fn prepare_range<S: Scalar>(
     input: &mut [S],
 ) {
     match external {
-        External::Stimulus(s, streams) => s.sample_into(s.level(t), streams, input),
+        External::Stimulus(s, draws, first) => {
+            s.sample_into(s.level(t), &StepDraws::new(draws, t), first, input)
+        }
         External::Row(r) if r.len() == input.len() => input.copy_from_slice(r),
         _ => input.fill(S::ZERO),
     }
@@ -129,7 +128,8 @@ pub(crate) struct Pop<S: Scalar, M: Neuron<S>> {
     /// External input rows, row-major (steps, n), checked finite; the network checks that
     /// they cover every step it runs.
     pub rows: Option<Vec<S>>,
-    pub streams: Vec<RngState>,
+    /// The input draws of the stimulus (`input_draws` of the population's seed).
+    pub draws: Counter,
     pub input: Vec<S>,
     /// The range length the channel values and delay buffer are laid out for (one block of
     /// lif-core's layout per range; see `relayout`).
@@ -213,63 +213,46 @@ where
             let at = usize::try_from(t).ok()?.checked_mul(n)?;
             r.get(at..at + n)
         });
-        let (channels, slots) = (&self.channels, self.slots);
+        let (channels, slots, draws) = (&self.channels, self.slots, self.draws);
         // One range: its input and synaptic input (lif-core's `prepare`), then its neurons.
-        let work =
-            |(k, (((input, ring), (g, streams)), (state, out))): RangeParts<'_, S, M::State>| {
-                let begin = Instant::now();
-                let start = k * chunk;
-                let len = input.len();
-                let range = start..start + len;
-                let b = bias.and_then(|b| b.get(range.clone()));
-                if let Ok(mut syn) = Synapses::part(channels, slots, n, range, ring, g) {
-                    let external = match (stimulus, row.and_then(|r| r.get(start..start + len))) {
-                        (Some(s), _) => External::Stimulus(s, streams),
-                        (None, Some(r)) => External::Row(r),
-                        (None, None) => External::None,
-                    };
-                    prepare_range(t, external, incoming, &mut syn, b, input);
-                }
-                let mid = Instant::now();
-                let stepped = match params {
-                    Params::Shared(m) => step_range(&Shared(m), state, input, out),
-                    Params::PerNeuron(ms) => {
-                        step_range(&PerNeuron(&ms[start..start + len]), state, input, out)
-                    }
+        let work = |(k, (((input, ring), g), (state, out))): RangeParts<'_, S, M::State>| {
+            let begin = Instant::now();
+            let start = k * chunk;
+            let len = input.len();
+            let range = start..start + len;
+            let b = bias.and_then(|b| b.get(range.clone()));
+            if let Ok(mut syn) = Synapses::part(channels, slots, n, range, ring, g) {
+                let external = match (stimulus, row.and_then(|r| r.get(start..start + len))) {
+                    (Some(s), _) => External::Stimulus(s, draws, start as u64),
+                    (None, Some(r)) => External::Row(r),
+                    (None, None) => External::None,
                 };
-                (mid - begin, mid.elapsed(), stepped)
+                prepare_range(t, external, incoming, &mut syn, b, input);
+            }
+            let mid = Instant::now();
+            let stepped = match params {
+                Params::Shared(m) => step_range(&Shared(m), state, input, out),
+                Params::PerNeuron(ms) => {
+                    step_range(&PerNeuron(&ms[start..start + len]), state, input, out)
+                }
             };
-        // Streams exist only with a stimulus; without one, empty parts pair with each range.
-        let mut none: Vec<RngState> = Vec::new();
-        let streams: &mut [RngState] = if self.streams.len() == n {
-            &mut self.streams
-        } else {
-            &mut none
+            (mid - begin, mid.elapsed(), stepped)
         };
         if chunk >= n {
             let (d, s, r) = work((
                 0,
                 (
-                    ((&mut self.input, &mut self.ring), (&mut self.g, streams)),
+                    ((&mut self.input, &mut self.ring), &mut self.g),
                     (&mut self.state, out),
                 ),
             ));
             return r.map(|()| (d, s));
         }
-        let mut stream_parts: Vec<&mut [RngState]> = if streams.is_empty() {
-            (0..n.div_ceil(chunk)).map(|_| Default::default()).collect()
-        } else {
-            streams.chunks_mut(chunk).collect()
-        };
         let (d, s, r) = self
             .input
             .par_chunks_mut(chunk)
             .zip(self.ring.par_chunks_mut(chunk * slots * c))
-            .zip(
-                self.g
-                    .par_chunks_mut(chunk * c)
-                    .zip(stream_parts.par_iter_mut().map(|s| &mut **s)),
-            )
+            .zip(self.g.par_chunks_mut(chunk * c))
             .zip(
                 self.state
                     .par_chunks_mut(chunk)
@@ -304,7 +287,6 @@ where
         size_of::<M::State>()
             + (self.ring.len() + self.g.len() + self.input.len()) * size_of::<S>() / n
             + self.bias.as_ref().map_or(0, |_| size_of::<S>())
-            + self.streams.len() * size_of::<RngState>() / n
             + match &self.params {
                 Params::Shared(_) => 0,
                 Params::PerNeuron(_) => size_of::<M>(),
