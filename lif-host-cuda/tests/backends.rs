@@ -167,3 +167,31 @@ fn run_into_reuses_its_output_and_equals_run() {
     assert!(out.spikes.is_empty() && out.counts.is_empty() && out.trace.is_empty());
     assert_eq!(reused.states().unwrap(), &before[..]);
 }
+
+#[test]
+fn generated_input_is_the_same_on_any_number_of_threads_and_any_split_of_time() {
+    // The input draws are a function of seed, neuron and step: the blocks each thread count
+    // makes, and the calls a run is cut into, cannot change them.
+    fn run<S: lif_core::Scalar>(threads: usize, cuts: &[usize], stim: Stimulus<S>) -> Vec<u32> {
+        let model = LeakyConfig::default().build::<S>().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut sim = Simulator::new(model, 20_000, 11, Backend::Cpu).unwrap();
+            cuts.iter()
+                .flat_map(|&steps| sim.run(Input::Generated(stim), steps, &[]).unwrap().spikes)
+                .collect()
+        })
+    }
+    let f = Stimulus::poisson(0.3f32, 0.6).with_noise(0.05);
+    let q = lif_core::I16F16::from_num;
+    let i = Stimulus::poisson(q(0.3), q(0.6)).with_noise(q(0.05));
+    let (want_f, want_i) = (run(1, &[30], f), run(1, &[30], i));
+    assert!(want_f.iter().any(|&w| w != 0) && want_i.iter().any(|&w| w != 0));
+    for (threads, cuts) in [(2, &[30][..]), (3, &[7, 1, 22][..]), (4, &[15, 15][..])] {
+        assert_eq!(run(threads, cuts, f), want_f, "f32, {threads} threads, {cuts:?}");
+        assert_eq!(run(threads, cuts, i), want_i, "I16F16, {threads} threads, {cuts:?}");
+    }
+}

@@ -145,7 +145,6 @@ where
     let chunk = ((64 << 20) / (n * size_of::<S>()).max(1)).clamp(1, steps);
     let (n64, steps64, k64) = (n as u64, steps as u64, k as u64);
     let per_neuron = 2 * size_of::<M::State>() as u64 // state, and its undo copy
-        + size_of::<lif_core::RngState>() as u64 // input stream
         + 4 + 8 + 4; // the backend's counts, the run's counts, the last spike
     let need = n64 * per_neuron
         + steps64 * (kept_words as u64 * 4 + k64 * (2 * 8 + 2 * size_of::<S>() as u64 + 1) + 8)
