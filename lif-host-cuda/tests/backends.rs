@@ -191,7 +191,15 @@ fn generated_input_is_the_same_on_any_number_of_threads_and_any_split_of_time() 
     let (want_f, want_i) = (run(1, &[30], f), run(1, &[30], i));
     assert!(want_f.iter().any(|&w| w != 0) && want_i.iter().any(|&w| w != 0));
     for (threads, cuts) in [(2, &[30][..]), (3, &[7, 1, 22][..]), (4, &[15, 15][..])] {
-        assert_eq!(run(threads, cuts, f), want_f, "f32, {threads} threads, {cuts:?}");
-        assert_eq!(run(threads, cuts, i), want_i, "I16F16, {threads} threads, {cuts:?}");
+        assert_eq!(
+            run(threads, cuts, f),
+            want_f,
+            "f32, {threads} threads, {cuts:?}"
+        );
+        assert_eq!(
+            run(threads, cuts, i),
+            want_i,
+            "I16F16, {threads} threads, {cuts:?}"
+        );
     }
 }
