@@ -627,10 +627,18 @@ where
                             for batch in (span..span + len).step_by(GENERATED) {
                                 let count = (span + len - batch).min(GENERATED);
                                 source.fill(t, batch, &mut g[..count]);
-                                for (b, xb) in g[..count].chunks(BLOCK).enumerate() {
+                                // Whole blocks of constant length, as for rows, then the tail.
+                                let full = g[..count].chunks_exact(BLOCK);
+                                let tail = full.remainder();
+                                for (b, xb) in full.enumerate() {
                                     let start = batch + b * BLOCK;
                                     let bits = step_block(model, state, start, xb);
-                                    spikes.put(t, n, start / BLOCK, bits, xb.len());
+                                    spikes.put(t, n, start / BLOCK, bits, BLOCK);
+                                }
+                                if !tail.is_empty() {
+                                    let start = batch + count - tail.len();
+                                    let bits = step_block(model, state, start, tail);
+                                    spikes.put(t, n, start / BLOCK, bits, tail.len());
                                 }
                             }
                         }
