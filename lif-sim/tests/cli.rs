@@ -1,36 +1,12 @@
 //! lif-sim end to end on small configs: the files it writes, their shapes and agreement,
 //! and the errors bad configs get.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn lif_sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lif-sim"))
-        .args(args)
-        .output()
-        .expect("run lif-sim")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lif-sim-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn read_npy<T: npyz::Deserialize>(path: &Path) -> (Vec<u64>, Vec<T>) {
-    let bytes = std::fs::read(path).unwrap();
-    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
-    let shape = npy.shape().to_vec();
-    (shape, npy.into_vec::<T>().unwrap())
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{lif_sim, read_npy, stderr, summary, tmp};
 
 #[test]
 fn flags_run_writes_consistent_outputs() {

@@ -3,29 +3,20 @@
 //! scripts/cuba_brian2.py --band), its outputs, the same bits on 1 and 2 threads, and the
 //! errors bad network configs get.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::{json, stderr, tmp};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// lif-sim run from the repository's root, where the configs name their files.
 fn lif_sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lif-sim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("run lif-sim")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lif-sim-net-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    common::lif_sim_in(&root(), args)
 }
 
 fn floats(v: &serde_json::Value) -> Vec<f64> {
@@ -50,7 +41,7 @@ fn run_cuba(out: &Path, seed: u64, threads: usize) -> serde_json::Value {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     json(&out.join("summary.json"))
 }
 
@@ -185,7 +176,7 @@ fn bad_network_configs_get_errors_naming_the_part() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = stderr(&o);
         assert!(!o.status.success(), "case {k} succeeded");
         assert!(err.contains(want), "case {k}: {err}");
         assert!(!out.exists(), "case {k} left an output folder");
@@ -213,7 +204,7 @@ fn recorded_membranes_are_written_per_population() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     let bytes = std::fs::read(out.join("membrane-a.npy")).unwrap();
     let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
     assert_eq!(npy.shape(), &[50, 2]);
@@ -232,6 +223,6 @@ fn recorded_membranes_are_written_per_population() {
         "--out",
         dir.join("o2").to_str().unwrap(),
     ]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("population `a`.record"));
+    assert!(stderr(&o).contains("population `a`.record"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,30 +2,14 @@
 //! accuracy snnTorch reached, the same predictions on 1 and 2 threads, and the errors bad
 //! inputs get.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{lif_sim, read_npy, stderr, tmp};
 
 const NIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/nir/");
-
-fn lif_sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lif-sim"))
-        .args(args)
-        .output()
-        .expect("run lif-sim")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lif-sim-nir-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn read_npy<T: npyz::Deserialize>(path: &Path) -> (Vec<u64>, Vec<T>) {
-    let bytes = std::fs::read(path).unwrap();
-    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
-    let shape = npy.shape().to_vec();
-    (shape, npy.into_vec::<T>().unwrap())
-}
 
 fn digits(out: &Path, extra: &[&str]) -> Output {
     let (model, x, y) = (
@@ -55,9 +39,9 @@ fn digits(out: &Path, extra: &[&str]) -> Output {
 fn digits_run_writes_predictions_with_snntorchs_accuracy() {
     let (one, two) = (tmp("one"), tmp("two"));
     let o = digits(&one, &["--threads", "1"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     // The reset was not given: the import says what it chose.
-    assert!(String::from_utf8_lossy(&o.stderr).contains("warning: the file does not store"));
+    assert!(stderr(&o).contains("warning: the file does not store"));
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(one.join("summary.json")).unwrap()).unwrap();
     let want: serde_json::Value =
@@ -84,7 +68,7 @@ fn digits_run_writes_predictions_with_snntorchs_accuracy() {
     assert_eq!((shape[1], rows.len() as u64), (3, shape[0] * 3));
 
     let o = digits(&two, &["--threads", "2"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     for f in [
         "output.npy",
         "predictions.npy",
@@ -102,37 +86,28 @@ fn digits_run_writes_predictions_with_snntorchs_accuracy() {
 #[test]
 fn bad_inputs_are_errors_naming_them() {
     let out = tmp("bad");
+    let refused = |input: &str, says: &str| {
+        let o = lif_sim(&[
+            "nir",
+            "run",
+            &format!("{NIR}digits.nir"),
+            "--input",
+            &format!("{NIR}{input}"),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+    };
     // The digits' labels as the input: int64, not floats.
-    let o = lif_sim(&[
-        "nir",
-        "run",
-        &format!("{NIR}digits.nir"),
-        "--input",
-        &format!("{NIR}digits.test_y.npy"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("dtype <i8; expected float32 or float64"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    refused(
+        "digits.test_y.npy",
+        "dtype <i8; expected float32 or float64",
     );
     // Another network's input: 6 values per step for a graph of 64.
-    let o = lif_sim(&[
-        "nir",
-        "run",
-        &format!("{NIR}digits.nir"),
-        "--input",
-        &format!("{NIR}leaky_ff.input.npy"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("6 values per step, but the graph takes 64"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    refused(
+        "leaky_ff.input.npy",
+        "6 values per step, but the graph takes 64",
     );
     assert!(!out.exists(), "a refused run leaves no folder");
 }
