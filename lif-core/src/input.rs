@@ -249,14 +249,29 @@ impl<S: Scalar> Stimulus<S> {
     /// The value of neuron `neuron` at the step of `step`, whose shared level is `level`.
     #[inline]
     pub fn sample(&self, level: S, step: &StepDraws, neuron: u64) -> S {
-        self.sample_in(level, step, neuron as u32, Draw::high(neuron))
+        self.sample_in(level, step, self.gate(), neuron as u32, Draw::high(neuron))
     }
 
-    /// [`Stimulus::sample`] with the neuron index in halves.
+    /// The gate as an integer cut: a neuron's level passes when its gate word is below it
+    /// (exactly when `S::unit(word) < p`, [`Scalar::unit_cut`]). `None` when every word
+    /// passes: `p >= 1` (no draw is made) or a `p` so close to 1 that no variate reaches it.
+    #[inline]
+    fn gate(&self) -> Option<u32> {
+        if self.p < S::ONE {
+            u32::try_from(S::unit_cut(self.p)).ok()
+        } else {
+            None
+        }
+    }
+
+    /// [`Stimulus::sample`] with the neuron index in halves and the gate of
+    /// [`Stimulus::gate`].
     #[inline(always)]
-    fn sample_in(&self, level: S, draws: &StepDraws, low: u32, high: u32) -> S {
+    fn sample_in(&self, level: S, draws: &StepDraws, gate: Option<u32>, low: u32, high: u32) -> S {
         let mut x = level;
-        if self.p < S::ONE && S::unit(draws.gate.word_in(low, high)) >= self.p {
+        if let Some(cut) = gate
+            && draws.gate.word_in(low, high) >= cut
+        {
             x = S::ZERO;
         }
         if self.std != S::ZERO {
@@ -289,19 +304,22 @@ impl<S: Scalar> Stimulus<S> {
             .iter_mut()
             .zip(0u32..)
             .map(|(x, k)| (x, low.wrapping_add(k)));
-        match (self.p < S::ONE, self.std != S::ZERO) {
-            (false, false) => out.fill(level),
-            (true, false) => each.for_each(|(x, i)| {
-                *x = if S::unit(draws.gate.word_in(i, high)) < self.p {
+        let gate = self.gate();
+        match (gate, self.std != S::ZERO) {
+            (None, false) => out.fill(level),
+            (Some(cut), false) => each.for_each(|(x, i)| {
+                *x = if draws.gate.word_in(i, high) < cut {
                     level
                 } else {
                     S::ZERO
                 }
             }),
-            (false, true) => each.for_each(|(x, i)| {
+            (None, true) => each.for_each(|(x, i)| {
                 *x = level.add(self.std.mul(S::std_normal(draws.normal(i, high))));
             }),
-            (true, true) => each.for_each(|(x, i)| *x = self.sample_in(level, draws, i, high)),
+            (Some(_), true) => {
+                each.for_each(|(x, i)| *x = self.sample_in(level, draws, gate, i, high))
+            }
         }
     }
 
@@ -309,7 +327,19 @@ impl<S: Scalar> Stimulus<S> {
     /// ([`input_draws`] of the seed): [`Stimulus::sample`] of [`Stimulus::level`].
     #[inline]
     pub fn value(&self, draws: Counter, neuron: u64, t: u64) -> S {
-        self.sample(self.level(t), &StepDraws::new(draws, t), neuron)
+        // Only the draws this stimulus reads: a GPU thread makes them per neuron and step.
+        let key = draws.at(t);
+        let noisy = self.std != S::ZERO;
+        let step = StepDraws {
+            gate: if self.p < S::ONE {
+                key.draw(0)
+            } else {
+                Draw::default()
+            },
+            hi: if noisy { key.draw(1) } else { Draw::default() },
+            lo: if noisy { key.draw(2) } else { Draw::default() },
+        };
+        self.sample(self.level(t), &step, neuron)
     }
 }
 

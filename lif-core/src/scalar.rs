@@ -103,6 +103,10 @@ pub trait Scalar:
     fn sigmoid(self) -> Self;
     /// A uniform variate in `[0, 1)` from 32 random bits.
     fn unit(bits: u32) -> Self;
+    /// How many 32-bit words have a [`Scalar::unit`] below `p`: `unit(w) < p` exactly when
+    /// `w < unit_cut(p)`, since `unit` never decreases. A Bernoulli gate then compares
+    /// integers, with the same outcome as comparing the variate. In `[0, 2^32]`; 0 for NaN.
+    fn unit_cut(p: Self) -> u64;
     /// A standard normal variate from 64 random bits, by the Box-Muller transform with
     /// `u1 = (hi + 1) / 2^32` (never 0) and `u2 = lo / 2^32`.
     fn std_normal(bits: u64) -> Self;
@@ -112,7 +116,7 @@ pub trait Scalar:
 macro_rules! float_scalar {
     ($t:ty, $bits:ty, $name:literal, $rel:expr, $abs:expr,
      exp = $exp:path, ln = $ln:path, sqrt = $sqrt:path, cos = $cos:path,
-     unit = |$b:ident| $unit:expr, hi = |$h:ident| $u1:expr, lo = |$l:ident| $u2:expr, tau = $tau:expr) => {
+     unit = |$b:ident| $unit:expr, cut = |$p:ident| $cut:expr, hi = |$h:ident| $u1:expr, lo = |$l:ident| $u2:expr, tau = $tau:expr) => {
         impl sealed::Sealed for $t {}
         impl Scalar for $t {
             const NAME: &'static str = $name;
@@ -195,6 +199,18 @@ macro_rules! float_scalar {
                 $unit
             }
             #[inline]
+            fn unit_cut($p: Self) -> u64 {
+                // `unit(w)` is k = w >> s times 2^-m, exactly (m + s = 32): k * 2^-m < p
+                // exactly when k < ceil(p * 2^m), that is w < ceil(p * 2^m) << s; p * 2^m
+                // is exact in f64. NaN gives 0.
+                let (scaled, s): (f64, u32) = $cut;
+                if scaled > 0.0 {
+                    (libm::ceil(scaled).min((1u64 << (32 - s)) as f64) as u64) << s
+                } else {
+                    0
+                }
+            }
+            #[inline]
             fn std_normal(bits: u64) -> Self {
                 let $h = (bits >> 32) as u32;
                 let $l = bits as u32;
@@ -219,6 +235,7 @@ float_scalar!(
     sqrt = libm::sqrtf,
     cos = libm::cosf,
     unit = |b| (b >> 8) as f32 * (1.0 / 16_777_216.0),
+    cut = |p| (p as f64 * 16_777_216.0, 8),
     hi = |h| ((h >> 8) as f32 * 256.0 + ((h & 0xff) + 1) as f32) * (1.0 / 4_294_967_296.0),
     lo = |l| (l >> 8) as f32 * (1.0 / 16_777_216.0),
     tau = core::f32::consts::TAU
@@ -234,6 +251,7 @@ float_scalar!(
     sqrt = libm::sqrt,
     cos = libm::cos,
     unit = |b| b as f64 * (1.0 / 4_294_967_296.0),
+    cut = |p| (p * 4_294_967_296.0, 0),
     hi = |h| (h as f64 + 1.0) * (1.0 / 4_294_967_296.0),
     lo = |l| l as f64 * (1.0 / 4_294_967_296.0),
     tau = core::f64::consts::TAU
@@ -369,6 +387,12 @@ where
     #[inline]
     fn unit(bits: u32) -> Self {
         Self::from_bits(bits.checked_shr(32 - Frac::U32).unwrap_or(0) as i32)
+    }
+    #[inline]
+    fn unit_cut(p: Self) -> u64 {
+        // `unit(w)` is `w >> (32 - F)` as bits: below p's bits exactly when w is below
+        // them shifted back up.
+        ((p.to_bits().max(0) as u64) << (32 - Frac::U32)).min(1 << 32)
     }
     #[inline]
     fn std_normal(bits: u64) -> Self {
@@ -587,6 +611,38 @@ mod tests {
         assert_eq!(f32::sigmoid(-200.0), 0.0);
         assert_eq!(f32::sigmoid(200.0), 1.0);
         assert_eq!(f32::sigmoid(0.0), 0.5);
+    }
+
+    #[test]
+    fn unit_cut_splits_the_words_where_unit_reaches_p() {
+        fn check<T: Scalar>(ps: &[T]) {
+            for &p in ps {
+                let cut = T::unit_cut(p);
+                assert!(cut <= 1 << 32);
+                // The words on either side of the cut, the ends, and a spread between.
+                let mut words: Vec<u64> = vec![0, u32::MAX as u64, cut, cut.wrapping_sub(1)];
+                words.extend((0..64).map(|k| k * 0x0400_0000 + k * 7919));
+                for w in words.into_iter().filter(|&w| w <= u32::MAX as u64) {
+                    assert_eq!(
+                        T::unit(w as u32) < p,
+                        w < cut,
+                        "{} p {} word {w:#x} cut {cut:#x}",
+                        T::NAME,
+                        p.to_f64()
+                    );
+                }
+            }
+        }
+        let ps = [0.0, 1e-12, 1e-7, 0.2, 0.5, 0.7, 0.999_999, 1.0, 2.0, -0.5];
+        check(&ps.map(|p| p as f32));
+        check(&[f32::MIN_POSITIVE, 1.0 - f32::EPSILON / 2.0, -0.0, f32::NAN]);
+        check(&[1.0 - f64::EPSILON / 2.0, f64::NAN, 3e-10]);
+        check(&ps);
+        check(&ps.map(I16F16::saturating_from_num));
+        check(&[I16F16::from_bits(1), I16F16::from_bits(0xffff)]);
+        check(&ps.map(I8F24::saturating_from_num));
+        check(&ps.map(fixed::types::I2F30::saturating_from_num));
+        check(&ps.map(fixed::types::I32F0::saturating_from_num));
     }
 
     #[test]
