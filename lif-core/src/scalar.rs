@@ -361,7 +361,20 @@ where
             "scale by {factor}, outside [0, 1]"
         );
         // |self * factor| <= |self| for factor in [0, 1]: the floored product fits.
-        Self::from_bits(((self.to_bits() as i64 * factor.to_bits() as i64) >> Frac::U32) as i32)
+        let (m, b) = (self.to_bits(), factor.to_bits());
+        let f = Frac::U32;
+        if f <= 16 {
+            // The same floored product in 32-bit lanes, twice as many per vector as a
+            // 64-bit product: with m = hi * 2^F + lo (0 <= lo < 2^F),
+            // floor(m * b / 2^F) = hi * b + floor(lo * b / 2^F), where hi * b fits in i32
+            // (|hi| <= 2^(31-F), b <= 2^F) and lo * b < 2^(2F) <= 2^32 fits in u32.
+            let hi = m >> f;
+            let lo = (m as u32) & ((1u32 << f) - 1);
+            let low = ((lo * b as u32) >> f) as i32;
+            Self::from_bits(hi.wrapping_mul(b).wrapping_add(low))
+        } else {
+            Self::from_bits(((m as i64 * b as i64) >> f) as i32)
+        }
     }
     #[inline]
     fn div(self, rhs: Self) -> Self {
@@ -611,6 +624,41 @@ mod tests {
         assert_eq!(f32::sigmoid(-200.0), 0.0);
         assert_eq!(f32::sigmoid(200.0), 1.0);
         assert_eq!(f32::sigmoid(0.0), 0.5);
+    }
+
+    #[test]
+    fn scale_is_the_floored_product_for_every_factor_in_zero_one() {
+        fn check<T: Scalar + fixed::traits::Fixed<Bits = i32>>() {
+            let one = T::ONE.to_bits();
+            let mut x = 0x243f_6a88_85a3_08d3u64;
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let ends = [i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX, i32::MAX - 1];
+            let mut cases: Vec<(i32, i32)> = Vec::new();
+            for &m in &ends {
+                for b in [0, 1, one / 2, one - 1, one] {
+                    cases.push((m, b));
+                }
+            }
+            for _ in 0..100_000 {
+                let r = next();
+                cases.push((r as i32, ((r >> 32) % (one as u64 + 1)) as i32));
+            }
+            for (m, b) in cases {
+                let want = ((m as i64 * b as i64) >> T::FRAC_NBITS) as i32;
+                let got = T::from_bits(m).scale(T::from_bits(b)).to_bits();
+                assert_eq!(got, want, "{} {m} * {b}", T::NAME);
+            }
+        }
+        check::<I16F16>();
+        check::<I8F24>();
+        check::<fixed::types::I20F12>();
+        check::<fixed::types::I32F0>();
+        check::<fixed::types::I2F30>();
     }
 
     #[test]

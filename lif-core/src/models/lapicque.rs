@@ -190,7 +190,7 @@ impl<S: Scalar> Neuron<S> for Lapicque<S> {
 
     #[inline]
     fn step(&self, state: &mut Self::State, x: S) -> bool {
-        self.advance(self.reset, state, x)
+        self.advance(self.reset, false, state, x)
     }
 
     #[inline(always)]
@@ -198,13 +198,23 @@ impl<S: Scalar> Neuron<S> for Lapicque<S> {
     where
         St: StateSlices<State = Self::State> + ?Sized,
     {
-        // The reset kind chosen once per block, so the loop has no branch and vectorises.
-        match self.reset {
-            Reset::Subtract => {
-                step_branch_free(block, |s, xi| self.advance(Reset::Subtract, s, xi))
+        // The reset kind chosen once per block, so the loop has no branch and vectorises;
+        // so is the cheaper product for a fixed-point gain within [0, 1].
+        let unit_gain = !S::FLOAT && S::ZERO <= self.dt && self.dt <= S::ONE;
+        match (self.reset, unit_gain) {
+            (Reset::Subtract, false) => {
+                step_branch_free(block, |s, xi| self.advance(Reset::Subtract, false, s, xi))
             }
-            Reset::None => step_branch_free(block, |s, xi| self.advance(Reset::None, s, xi)),
-            Reset::Zero => step_each(self, block),
+            (Reset::Subtract, true) => {
+                step_branch_free(block, |s, xi| self.advance(Reset::Subtract, true, s, xi))
+            }
+            (Reset::None, false) => {
+                step_branch_free(block, |s, xi| self.advance(Reset::None, false, s, xi))
+            }
+            (Reset::None, true) => {
+                step_branch_free(block, |s, xi| self.advance(Reset::None, true, s, xi))
+            }
+            (Reset::Zero, _) => step_each(self, block),
         }
     }
 }
@@ -212,14 +222,17 @@ impl<S: Scalar> Neuron<S> for Lapicque<S> {
 impl<S: Scalar> Lapicque<S> {
     /// One step with reset `reset`: the model's math, as the module docs give it. `step`
     /// passes the model's own reset; a block passes a constant that leaves a loop without
-    /// branches.
+    /// branches. `unit_gain` (only when the fixed-point gain is within `[0, 1]`) takes the
+    /// product that skips the saturation check, which cannot trigger there: same result.
     #[inline(always)]
-    fn advance(&self, reset: Reset, s: &mut LapicqueState<S>, x: S) -> bool {
+    fn advance(&self, reset: Reset, unit_gain: bool, s: &mut LapicqueState<S>, x: S) -> bool {
         let thr = self.threshold;
         let prev = s.mem;
         let r = prev > thr;
         let drive = if S::FLOAT {
             x.mul(self.r).mul(self.inv_rc).mul(self.dt)
+        } else if unit_gain {
+            x.scale(self.dt)
         } else {
             x.mul(self.dt)
         };
