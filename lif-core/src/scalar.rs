@@ -74,6 +74,10 @@ pub trait Scalar:
     fn add(self, rhs: Self) -> Self;
     /// `self - rhs`.
     fn sub(self, rhs: Self) -> Self;
+    /// `self - rhs` for `rhs >= 0` (a threshold being subtracted): equal to [`Scalar::sub`]
+    /// there, but fixed point saturates with one comparison, since only its lower limit can
+    /// be crossed. Fixed point checks `rhs >= 0` in debug builds.
+    fn sub_nonneg(self, rhs: Self) -> Self;
     /// `self * rhs`.
     fn mul(self, rhs: Self) -> Self;
     /// `self * k` for an integer `k` with `|k| <= 2^24`: exact in fixed point (saturating),
@@ -148,6 +152,10 @@ macro_rules! float_scalar {
             }
             #[inline]
             fn sub(self, rhs: Self) -> Self {
+                self - rhs
+            }
+            #[inline]
+            fn sub_nonneg(self, rhs: Self) -> Self {
                 self - rhs
             }
             #[inline]
@@ -317,6 +325,13 @@ where
     #[inline]
     fn sub(self, rhs: Self) -> Self {
         self.saturating_sub(rhs)
+    }
+    #[inline]
+    fn sub_nonneg(self, rhs: Self) -> Self {
+        debug_assert!(rhs >= Self::ZERO, "sub_nonneg of {rhs}, below 0");
+        // self - rhs < MIN exactly when self < MIN + rhs (which cannot overflow for rhs >= 0).
+        let r = rhs.to_bits();
+        Self::from_bits(self.to_bits().max(i32::MIN + r) - r)
     }
     #[inline]
     fn mul(self, rhs: Self) -> Self {
@@ -659,6 +674,35 @@ mod tests {
         check::<fixed::types::I20F12>();
         check::<fixed::types::I32F0>();
         check::<fixed::types::I2F30>();
+    }
+
+    #[test]
+    fn sub_nonneg_equals_sub() {
+        let mut x = 0x1319_8a2e_0370_7344u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let ends = [i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX];
+        let mut cases: Vec<(i32, i32)> = Vec::new();
+        for a in ends {
+            for r in [0, 1, 1 << 16, i32::MAX - 1, i32::MAX] {
+                cases.push((a, r));
+            }
+        }
+        cases.extend((0..100_000).map(|_| {
+            let v = next();
+            (v as i32, (v >> 33) as i32 >> (v % 31))
+        }));
+        for (a, r) in cases {
+            let (a, r) = (I16F16::from_bits(a), I16F16::from_bits(r));
+            assert_eq!(a.sub_nonneg(r), a.sub(r), "{a} - {r}");
+        }
+        for (a, r) in [(1.5f32, 0.25f32), (-0.0, 0.0), (f32::MIN, 1e38), (0.0, f32::INFINITY)] {
+            assert_eq!(a.sub_nonneg(r).to_bits(), a.sub(r).to_bits());
+        }
     }
 
     #[test]

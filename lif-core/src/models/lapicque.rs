@@ -240,7 +240,7 @@ impl<S: Scalar> Lapicque<S> {
         let m = match reset {
             // The pending reset as a select: subtracting a zero threshold leaves every value
             // (a negative zero too) as it is.
-            Reset::Subtract => base.sub(if r { thr } else { S::ZERO }),
+            Reset::Subtract => base.sub_nonneg(if r { thr } else { S::ZERO }),
             // base - 1 * base, literally: exact 0, or NaN for an infinite base, as in torch.
             Reset::Zero if r => base.sub(base),
             // base - 0 * base: subtracting a zero of base's sign turns -0 into +0.

@@ -158,7 +158,7 @@ impl<S: Scalar> Leaky<S> {
         let mut m = match reset {
             // The pending reset as a select: subtracting a zero threshold leaves every value
             // (a negative zero too) as it is.
-            Reset::Subtract => base.sub(if r { thr } else { S::ZERO }),
+            Reset::Subtract => base.sub_nonneg(if r { thr } else { S::ZERO }),
             // beta * (0 * m) + x, literally: the product decides the sign of a zero.
             Reset::Zero if r => self.beta.mul(S::ZERO.mul(prev)).add(x),
             _ => base,

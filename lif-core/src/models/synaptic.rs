@@ -168,7 +168,7 @@ impl<S: Scalar> Synaptic<S> {
         let mut m = match reset {
             // The pending reset as a select: subtracting a zero threshold leaves every value
             // (a negative zero too) as it is.
-            Reset::Subtract => base.sub(if r { thr } else { S::ZERO }),
+            Reset::Subtract => base.sub_nonneg(if r { thr } else { S::ZERO }),
             Reset::Zero => base.sub(base.mul(if r { S::ONE } else { S::ZERO })),
             Reset::None => base,
         };
