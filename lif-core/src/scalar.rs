@@ -76,7 +76,8 @@ pub trait Scalar:
     fn sub(self, rhs: Self) -> Self;
     /// `self - rhs` for `rhs >= 0` (a threshold being subtracted): equal to [`Scalar::sub`]
     /// there, but fixed point saturates with one comparison, since only its lower limit can
-    /// be crossed. Fixed point checks `rhs >= 0` in debug builds.
+    /// be crossed (a Cortex-M4 keeps its one saturating subtract). Fixed point checks
+    /// `rhs >= 0` in debug builds.
     fn sub_nonneg(self, rhs: Self) -> Self;
     /// `self * rhs`.
     fn mul(self, rhs: Self) -> Self;
@@ -329,6 +330,10 @@ where
     #[inline]
     fn sub_nonneg(self, rhs: Self) -> Self {
         debug_assert!(rhs >= Self::ZERO, "sub_nonneg of {rhs}, below 0");
+        if cfg!(target_arch = "arm") {
+            // A Cortex-M4 saturates in one instruction (`qsub`).
+            return self.saturating_sub(rhs);
+        }
         // self - rhs < MIN exactly when self < MIN + rhs (which cannot overflow for rhs >= 0).
         let r = rhs.to_bits();
         Self::from_bits(self.to_bits().max(i32::MIN + r) - r)
@@ -378,7 +383,9 @@ where
         // |self * factor| <= |self| for factor in [0, 1]: the floored product fits.
         let (m, b) = (self.to_bits(), factor.to_bits());
         let f = Frac::U32;
-        if f <= 16 {
+        // A Cortex-M4 has a one-cycle 32x32 -> 64 multiply (`smull`): the 64-bit product
+        // is its cheapest form there.
+        if f <= 16 && !cfg!(target_arch = "arm") {
             // The same floored product in 32-bit lanes, twice as many per vector as a
             // 64-bit product: with m = hi * 2^F + lo (0 <= lo < 2^F),
             // floor(m * b / 2^F) = hi * b + floor(lo * b / 2^F), where hi * b fits in i32
