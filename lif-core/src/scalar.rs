@@ -707,7 +707,12 @@ mod tests {
             let (a, r) = (I16F16::from_bits(a), I16F16::from_bits(r));
             assert_eq!(a.sub_nonneg(r), a.sub(r), "{a} - {r}");
         }
-        for (a, r) in [(1.5f32, 0.25f32), (-0.0, 0.0), (f32::MIN, 1e38), (0.0, f32::INFINITY)] {
+        for (a, r) in [
+            (1.5f32, 0.25f32),
+            (-0.0, 0.0),
+            (f32::MIN, 1e38),
+            (0.0, f32::INFINITY),
+        ] {
             assert_eq!(a.sub_nonneg(r).to_bits(), a.sub(r).to_bits());
         }
     }
