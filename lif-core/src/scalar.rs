@@ -492,15 +492,20 @@ mod tests {
         assert_eq!(I16F16::from_bits(-1).mul(half).to_bits(), -1);
     }
 
-    #[test]
-    fn fixed_mul_equals_the_fixed_crates_saturating_mul() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
+    /// A xorshift64 sequence from `seed`: the tests' source of spread-out bit patterns.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            x as u32 as i32
-        };
+            x
+        }
+    }
+
+    #[test]
+    fn fixed_mul_equals_the_fixed_crates_saturating_mul() {
+        let mut bits = xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut next = || bits() as u32 as i32;
         let edges = [
             0,
             1,
@@ -652,13 +657,7 @@ mod tests {
     fn scale_is_the_floored_product_for_every_factor_in_zero_one() {
         fn check<T: Scalar + fixed::traits::Fixed<Bits = i32>>() {
             let one = T::ONE.to_bits();
-            let mut x = 0x243f_6a88_85a3_08d3u64;
-            let mut next = || {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            };
+            let mut next = xorshift(0x243f_6a88_85a3_08d3);
             let ends = [i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX, i32::MAX - 1];
             let mut cases: Vec<(i32, i32)> = Vec::new();
             for &m in &ends {
@@ -685,13 +684,7 @@ mod tests {
 
     #[test]
     fn sub_nonneg_equals_sub() {
-        let mut x = 0x1319_8a2e_0370_7344u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x1319_8a2e_0370_7344);
         let ends = [i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX];
         let mut cases: Vec<(i32, i32)> = Vec::new();
         for a in ends {
