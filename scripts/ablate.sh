@@ -48,7 +48,13 @@ for v in "${variants[@]}"; do
     if [ -n "$file" ]; then
         apply "$file" "$from" "$to"
     fi
-    (cd "$work/tree" && cargo build --release -q -p lif-host-cuda --example throughput 2>/dev/null)
+    # A variant's edit leaves unused names (warnings); the log is shown only if it fails.
+    if ! (cd "$work/tree" && cargo build --release -q -p lif-host-cuda --example throughput \
+        >"$work/build.log" 2>&1); then
+        echo "ablate: variant $name does not build:" >&2
+        cat "$work/build.log" >&2
+        exit 1
+    fi
     for threads in 1 2; do
         RAYON_NUM_THREADS=$threads "$CARGO_TARGET_DIR/release/examples/throughput" \
             --compare --models "$models" |
