@@ -64,7 +64,7 @@ fn main() -> Result<(), String> {
         steps,
         n,
     );
-    println!("ten neurons: spike counts {:?}", out.counts);
+    println!("ten neurons: spike counts {:?}", out.counts());
     figure(&dir.join("ten_neurons"), &[membranes, raster], 400)?;
 
     // 3. A 100-neuron group with noisy input: mean 0.12, standard deviation 0.1, per neuron.

@@ -3,7 +3,7 @@
 # and I16F16, streamed and generated input) built once as it is and once without each part
 # of the per-block work, on 1 and 2 threads. Each variant is the committed code with one
 # edit, made in a scratch worktree (the checkout is left alone); a variant's bits are wrong
-# by design (no spikes, no counts, ...): it measures time, nothing else.
+# by design (no spikes, no prefetch, ...): it measures time, nothing else.
 #
 #   scripts/ablate.sh [MODELS]      # MODELS: comma-separated, default leaky,synaptic
 #
@@ -26,7 +26,6 @@ variants=(
     "no-finiteness-check~$core~source.check_cells(t, start, xb)?;~"
     "no-prefetch~$core~source.prefetch(next_t, next + b * BLOCK);~let _ = (next_t, next);"
     "no-spike-packing~$neuron~bits |= u32::from(spiked) << k;~let _ = spiked;"
-    "no-spike-counts~$cpu~*c += (bits >> j) & 1;~let _ = (j, c);"
     "no-spike-store~$cpu~unsafe { *self.rows.ptr.add(at) = bits };~let _ = at;"
 )
 

@@ -52,8 +52,9 @@ struct SharedRows {
 unsafe impl Sync for SharedRows {}
 
 /// Where one block's spikes go: its words of the run's rows, in place (no per-block buffer
-/// to merge afterwards), and its neurons' spike counts, added as the words are written (no
-/// second pass over the packed rows).
+/// to merge afterwards). Counts per neuron are not kept here: `RunOutput::counts` counts
+/// them from the rows when asked, and a run that does not ask saves about a tenth of its
+/// time (`docs/performance.md`).
 struct BlockSink<'a> {
     rows: &'a SharedRows,
     /// The block's first word in each row.
@@ -64,8 +65,6 @@ struct BlockSink<'a> {
     steps: usize,
     /// The block's words per row.
     words: usize,
-    /// Spikes per neuron of the block.
-    counts: &'a mut [u32],
 }
 
 impl SpikeSink for BlockSink<'_> {
@@ -76,16 +75,12 @@ impl SpikeSink for BlockSink<'_> {
         self.steps * self.words
     }
     #[inline]
-    unsafe fn put(&mut self, row: usize, _n: usize, block: usize, bits: u32, count: usize) {
+    unsafe fn put(&mut self, row: usize, _n: usize, block: usize, bits: u32, _count: usize) {
         let at = (self.row0 + row) * self.rows.words + self.first + block;
         debug_assert!(at < self.rows.len && block < self.words);
         // SAFETY: lif-core calls `put` with row < steps and block < words (the lengths
         // `available` reported); the block's words of every row are its own (`SharedRows`).
         unsafe { *self.rows.ptr.add(at) = bits };
-        let counts = &mut self.counts[block * population::BLOCK..][..count];
-        for (j, c) in counts.iter_mut().enumerate() {
-            *c += (bits >> j) & 1;
-        }
     }
 }
 
@@ -224,8 +219,6 @@ where
             out.spikes.clear();
             out.spikes.resize(steps * words, 0);
         }
-        out.counts.clear();
-        out.counts.resize(n, 0);
         let rows_out = SharedRows {
             ptr: out.spikes.as_mut_ptr(),
             len: out.spikes.len(),
@@ -244,9 +237,8 @@ where
         let traces =
             self.states
                 .par_chunks_mut(block)
-                .zip(out.counts.par_chunks_mut(block))
                 .enumerate()
-                .map(|(b, (chunk, counts))| -> Result<Samples<S>, SimError> {
+                .map(|(b, chunk)| -> Result<Samples<S>, SimError> {
                     let m = chunk.len();
                     let offset = b * block;
                     let mut view = AosSlices(chunk);
@@ -267,7 +259,6 @@ where
                             row0: t,
                             steps: per_call,
                             words: m.div_ceil(population::BLOCK),
-                            counts: &mut *counts,
                         };
                         match input {
                             BlockInput::Rows(data) => {

@@ -314,7 +314,6 @@ where
     ) -> Result<(), SimError> {
         out.spikes =
             self.launch_chunks(drive, steps, record, &mut out.trace, &mut out.thresholds)?;
-        out.counts = spike_counts(&out.spikes, self.n, steps);
         Ok(())
     }
 
@@ -332,34 +331,4 @@ where
             .copy_from(dev_slice(&self.host_states))
             .map_err(cuda_error)
     }
-}
-
-/// Spikes per neuron of packed rows (steps, ceil(n / 32)), counted in parallel over columns
-/// of words.
-fn spike_counts(spikes: &[u32], n: usize, steps: usize) -> Vec<u32> {
-    use rayon::prelude::*;
-    let words = n.div_ceil(32);
-    // Words per parallel column: 64 (2048 neurons).
-    const COLUMN: usize = 64;
-    let mut counts = vec![0u32; n];
-    counts
-        .par_chunks_mut(32 * COLUMN)
-        .enumerate()
-        .for_each(|(c, out)| {
-            let first = c * COLUMN;
-            let last = (first + COLUMN).min(words);
-            for t in 0..steps {
-                for (k, &word) in spikes[t * words + first..t * words + last]
-                    .iter()
-                    .enumerate()
-                {
-                    let mut bits = word;
-                    while bits != 0 {
-                        out[k * 32 + bits.trailing_zeros() as usize] += 1;
-                        bits &= bits - 1;
-                    }
-                }
-            }
-        });
-    counts
 }

@@ -10,7 +10,7 @@
 //! let mut sim = Simulator::new(model, 1000, 42, Backend::Auto)?;
 //! let out = sim.run(Input::Generated(Stimulus::constant(0.3)), 100, &[0, 1])?;
 //! assert_eq!(out.spikes.len(), 100 * 1000usize.div_ceil(32));
-//! assert_eq!(out.counts.iter().sum::<u32>(), out.spike_total());
+//! assert_eq!(out.counts().iter().sum::<u32>(), out.spike_total());
 //! assert_eq!(out.trace.len(), 100 * 2);
 //! # Ok::<(), lif_host_cuda::SimError>(())
 //! ```
@@ -25,7 +25,7 @@
 //! let p = lif_core::I16F16::from_num(0.2);
 //! let poisson = Stimulus::poisson(p, lif_core::I16F16::ONE);
 //! let out = sim.run(Input::Generated(poisson), 50, &[0, 9_999])?;
-//! println!("{} spikes, neuron 0 fired {} times", out.spike_total(), out.counts[0]);
+//! println!("{} spikes, neuron 0 fired {} times", out.spike_total(), out.counts()[0]);
 //! # Ok::<(), lif_host_cuda::SimError>(())
 //! ```
 
@@ -78,13 +78,13 @@ pub enum Input<'a, S> {
 pub struct RunOutput<S> {
     /// Packed spikes, row-major (steps, ceil(n / 32)): bit `i % 32` of word `i / 32`.
     pub spikes: Vec<u32>,
-    /// Spikes per neuron over the run.
-    pub counts: Vec<u32>,
     /// Membranes of the recorded neurons, row-major (steps, recorded).
     pub trace: Vec<S>,
     /// Thresholds of the recorded neurons (they move with the extended model's adaptive
     /// threshold), row-major (steps, recorded).
     pub thresholds: Vec<S>,
+    /// Neurons per row of `spikes`.
+    neurons: usize,
 }
 
 impl<S> Default for RunOutput<S> {
@@ -92,9 +92,9 @@ impl<S> Default for RunOutput<S> {
     fn default() -> Self {
         Self {
             spikes: Vec::new(),
-            counts: Vec::new(),
             trace: Vec::new(),
             thresholds: Vec::new(),
+            neurons: 0,
         }
     }
 }
@@ -104,6 +104,62 @@ impl<S> RunOutput<S> {
     pub fn spike_total(&self) -> u32 {
         self.spikes.iter().map(|w| w.count_ones()).sum()
     }
+
+    /// Neurons per row of [`RunOutput::spikes`] (0 after a failed run).
+    pub fn neurons(&self) -> usize {
+        self.neurons
+    }
+
+    /// Spikes per neuron over the run, counted from the packed rows when asked (in parallel
+    /// over columns of words), so a run that needs only its spikes does not pay for them.
+    ///
+    /// ```
+    /// use lif_core::{LeakyConfig, Stimulus};
+    /// use lif_host_cuda::{Backend, Input, Simulator};
+    ///
+    /// let model = LeakyConfig::default().build::<f32>()?;
+    /// let mut sim = Simulator::new(model, 40, 1, Backend::Cpu)?;
+    /// let out = sim.run(Input::Generated(Stimulus::constant(0.5)), 20, &[])?;
+    /// let counts = out.counts();
+    /// assert_eq!(counts.len(), 40);
+    /// assert_eq!(counts[39], (0..20).filter(|t| out.spikes[t * 2 + 1] >> 7 & 1 == 1).count() as u32);
+    /// # Ok::<(), lif_host_cuda::SimError>(())
+    /// ```
+    pub fn counts(&self) -> Vec<u32> {
+        spike_counts(&self.spikes, self.neurons)
+    }
+}
+
+/// Spikes per neuron of packed rows (steps, ceil(n / 32)), counted in parallel over columns
+/// of words, row by row down each column (each column's counters stay in cache).
+fn spike_counts(spikes: &[u32], n: usize) -> Vec<u32> {
+    use rayon::prelude::*;
+    // Words per parallel column: 64 (2048 neurons).
+    const COLUMN: usize = 64;
+    let words = n.div_ceil(32);
+    let mut counts = vec![0u32; n];
+    if words == 0 {
+        return counts;
+    }
+    counts
+        .par_chunks_mut(32 * COLUMN)
+        .enumerate()
+        .for_each(|(c, out)| {
+            let first = c * COLUMN;
+            for row in spikes.chunks_exact(words) {
+                for (k, &word) in row[first..(first + COLUMN).min(words)].iter().enumerate() {
+                    // Most words of a sparse raster are empty; a full one is counted with
+                    // one vector pass over its 32 counters.
+                    if word != 0 {
+                        let out = &mut out[k * 32..];
+                        for (j, c) in out.iter_mut().take(32).enumerate() {
+                            *c += (word >> j) & 1;
+                        }
+                    }
+                }
+            }
+        });
+    counts
 }
 
 /// `n` neurons of model `M` in scalar `S`.
@@ -256,11 +312,12 @@ where
         match result {
             Ok(()) => {
                 self.step += steps as u64;
+                out.neurons = self.n;
                 Ok(())
             }
             Err(e) => {
                 out.spikes.clear();
-                out.counts.clear();
+                out.neurons = 0;
                 out.trace.clear();
                 out.thresholds.clear();
                 Err(e)

@@ -164,7 +164,7 @@ fn run_into_reuses_its_output_and_equals_run() {
             .run_into(Input::Array(&bad), 2, &[1], &mut out)
             .is_err()
     );
-    assert!(out.spikes.is_empty() && out.counts.is_empty() && out.trace.is_empty());
+    assert!(out.spikes.is_empty() && out.counts().is_empty() && out.trace.is_empty());
     assert_eq!(reused.states().unwrap(), &before[..]);
 }
 

@@ -78,6 +78,12 @@ where
     };
     let out1 = sim.run(a, first, &record).unwrap();
     let out2 = sim.run(b, steps - first, &record).unwrap();
+    let counts: Vec<u32> = out1
+        .counts()
+        .iter()
+        .zip(&out2.counts())
+        .map(|(x, y)| x + y)
+        .collect();
     let spikes = [out1.spikes, out2.spikes].concat();
     let trace = [out1.trace, out2.trace].concat();
     let thresholds = [out1.thresholds, out2.thresholds].concat();
@@ -108,12 +114,6 @@ where
         "{} final states",
         S::NAME
     );
-    let counts: Vec<u32> = out1
-        .counts
-        .iter()
-        .zip(&out2.counts)
-        .map(|(x, y)| x + y)
-        .collect();
     let want_counts: Vec<u32> = (0..n)
         .map(|i| {
             (0..steps)

@@ -228,7 +228,7 @@ where
         if let Some(files) = &mut files {
             files.write(&out.spikes, done)?;
         }
-        for (c, &k) in counts.iter_mut().zip(&out.counts) {
+        for (c, &k) in counts.iter_mut().zip(&out.counts()) {
             *c += u64::from(k);
         }
         trace.extend(out.trace.iter().map(|v| v.to_f64()));
