@@ -18,7 +18,10 @@
 //! parallel read of a 1 GiB buffer takes on the same machine, in the same run: the speed a
 //! loop that did nothing but move its bytes would reach. `--roofline` runs the matrix the
 //! docs' table holds (Leaky, Lapicque, Synaptic; f32 and I16F16; N = 1e6, 1e7; T = 100,
-//! 1000) and prints it as a Markdown table.
+//! 1000) and prints it as a Markdown table, with each model's compute ceiling: the same
+//! streamed loop on a population small enough that its input and state stay in each core's
+//! L2 cache (8192 neurons per thread, 32 steps per call), where memory costs next to nothing
+//! and the loop's own instructions set the speed.
 
 use std::time::Instant;
 
@@ -169,6 +172,47 @@ struct Row {
     input_bytes: usize,
 }
 
+/// Neurons per thread and steps per call of the in-cache run: 1 MiB of f32 input and 64 KiB
+/// of Synaptic state per thread, within a 2 MiB L2, with about a quarter million
+/// neuron-steps per thread per call so the call's fixed costs stay small.
+const IN_CACHE: (usize, usize) = (8192, 32);
+
+/// The compute ceiling of a model on the CPU backend: neuron-steps per second of streamed
+/// runs whose input stays in cache (best of repeated batches of calls).
+fn in_cache_rate<S, M>(model: M, lo: f64, hi: f64) -> Result<f64, SimError>
+where
+    S: Scalar,
+    M: Neuron<S> + Send + Sync + Copy + 'static,
+    M::State: Send + Sync + 'static,
+{
+    let (per_thread, t) = IN_CACHE;
+    let n = per_thread * rayon::current_num_threads().max(1);
+    let mut sim = Simulator::new(model, n, 1, Backend::Cpu)?;
+    let input: Vec<S> = (0..n * t)
+        .map(|i| S::from_f64(lo + (hi - lo) * ((i * 7919) % 1000) as f64 / 1000.0).unwrap())
+        .collect();
+    let mut out = RunOutput::default();
+    sim.run_into(Input::Array(&input), t, &[], &mut out)?;
+    const CALLS: usize = 64;
+    let seconds = best_time(|| {
+        let start = Instant::now();
+        for _ in 0..CALLS {
+            sim.run_into(Input::Array(&input), t, &[], &mut out)?;
+            std::hint::black_box(&out);
+        }
+        Ok(start.elapsed().as_secs_f64())
+    })?;
+    Ok((CALLS * n * t) as f64 / seconds)
+}
+
+/// A model's compute ceiling on the CPU backend (`in_cache_rate`).
+struct Ceiling {
+    model: &'static str,
+    scalar: &'static str,
+    /// Neuron-steps per second.
+    rate: f64,
+}
+
 /// One configuration to measure: backend, population size, steps, input range.
 #[derive(Clone, Copy)]
 struct Case {
@@ -178,10 +222,13 @@ struct Case {
     lo: f64,
     hi: f64,
     full: bool,
+    /// Also measure the model's compute ceiling (`in_cache_rate`), once per model and scalar.
+    ceiling: bool,
 }
 
 fn bench<S, M>(
     rows: &mut Vec<Row>,
+    ceilings: &mut Vec<Ceiling>,
     read: f64,
     case: Case,
     model_name: &'static str,
@@ -199,12 +246,32 @@ where
         lo,
         hi,
         full,
+        ceiling,
     } = case;
     let mut sim = Simulator::new(model, n, 1, backend)?;
     if backend == Backend::Cuda && sim.backend_name() != "cuda" {
         return Err(SimError::NoDevice("no CUDA device".into()));
     }
     let backend_name = sim.backend_name();
+    if ceiling
+        && backend_name == "cpu"
+        && !ceilings
+            .iter()
+            .any(|c| (c.model, c.scalar) == (model_name, S::NAME))
+    {
+        let rate = in_cache_rate::<S, M>(model, lo, hi)?;
+        println!(
+            "cpu   {model_name:<15} {:<7} in cache  n={:.0e} t={:<5} {rate:>10.3e} neuron-steps/s (compute ceiling)",
+            S::NAME,
+            (IN_CACHE.0 * rayon::current_num_threads()) as f64,
+            IN_CACHE.1
+        );
+        ceilings.push(Ceiling {
+            model: model_name,
+            scalar: S::NAME,
+            rate,
+        });
+    }
     // Warm-up, then an estimate from a second short call (the first pays for allocating
     // the outputs, which the measured calls reuse).
     let probe = 4.min(t);
@@ -310,12 +377,12 @@ where
 }
 
 /// The `--roofline` table: streamed and generated side by side, per case, against the
-/// roofline of `read` bytes per second.
-fn roofline_table(rows: &[Row], read: f64, copy: f64) {
+/// roofline of `read` bytes per second and the model's compute ceiling.
+fn roofline_table(rows: &[Row], ceilings: &[Ceiling], read: f64, copy: f64) {
     println!(
-        "\n| model | scalar | N | T | streamed (neuron-steps/s) | bytes/step | read roofline | share | generated (neuron-steps/s) | generated / streamed |"
+        "\n| model | scalar | N | T | streamed (neuron-steps/s) | bytes/step | read roofline | share | compute ceiling (in cache) | ceiling / roofline | generated (neuron-steps/s) | generated / streamed |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for s in rows.iter().filter(|r| r.input == "streamed") {
         let Some(g) = rows.iter().find(|g| {
             g.input == "generated"
@@ -328,16 +395,27 @@ fn roofline_table(rows: &[Row], read: f64, copy: f64) {
             (s.n * s.t) as f64 / s.seconds,
             (g.n * g.t) as f64 / g.seconds,
         );
+        let roofline = read / s.bytes_per_step;
+        let (ceiling, over) = match ceilings
+            .iter()
+            .find(|c| (c.model, c.scalar) == (s.model, s.scalar) && s.backend == "cpu")
+        {
+            Some(c) => (
+                format!("{:.2e}", c.rate),
+                format!("{:.2}", c.rate / roofline),
+            ),
+            None => ("-".into(), "-".into()),
+        };
         println!(
-            "| {} | {} | {:.0e} | {} | {:.2e} | {:.3} | {:.2e} | {:.0}% | {:.2e} | {:.2} |",
+            "| {} | {} | {:.0e} | {} | {:.2e} | {:.3} | {:.2e} | {:.0}% | {ceiling} | {over} | {:.2e} | {:.2} |",
             s.model,
             s.scalar,
             s.n as f64,
             s.t,
             rs,
             s.bytes_per_step,
-            read / s.bytes_per_step,
-            100.0 * rs * s.bytes_per_step / read,
+            roofline,
+            100.0 * rs / roofline,
             rg,
             rg / rs
         );
@@ -376,6 +454,7 @@ fn main() {
     };
     let want = |m: &str| a.models.is_empty() || a.models.iter().any(|x| x == m);
     let mut rows = Vec::new();
+    let mut ceilings = Vec::new();
     for &backend in &a.backends {
         for &n in sizes {
             for &t in steps {
@@ -389,10 +468,12 @@ fn main() {
                                 lo: $lo,
                                 hi: $hi,
                                 full: a.full,
+                                ceiling: a.roofline,
                             };
                             for result in [
                                 bench::<f32, _>(
                                     &mut rows,
+                                    &mut ceilings,
                                     read,
                                     case,
                                     $name,
@@ -400,6 +481,7 @@ fn main() {
                                 ),
                                 bench::<I16F16, _>(
                                     &mut rows,
+                                    &mut ceilings,
                                     read,
                                     case,
                                     $name,
@@ -436,7 +518,7 @@ fn main() {
             read / 1e9,
             after / 1e9
         );
-        roofline_table(&rows, read.max(after), bw);
+        roofline_table(&rows, &ceilings, read.max(after), bw);
     }
     // Only inputs larger than a last-level cache count: a smaller array can stay in cache
     // from one call to the next (this VM has 260 MB of L3).
