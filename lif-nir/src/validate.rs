@@ -270,6 +270,14 @@ fn check_conv(c: &Conv, dims: usize, path: &str) -> Result<(), Error> {
                 format!("`{s}`: needs \"same\", \"valid\" or sizes"),
             ));
         }
+        // As in PyTorch: with a stride the output cannot keep the input's size.
+        Padding::Named(s) if s == "same" && c.stride.iter().any(|&v| v != 1) => {
+            return Err(bad(
+                path,
+                "padding",
+                format!("\"same\" with stride {:?}: needs stride 1", c.stride),
+            ));
+        }
         _ => {}
     }
     if let Some(s) = &c.input_shape
@@ -375,7 +383,9 @@ fn out_from(node: &Node, inp: &[usize]) -> Option<Vec<usize>> {
                 let n = inp[i + 1];
                 let o = match &c.padding {
                     Padding::Named(s) if s == "same" => Some(n),
-                    Padding::Named(_) => window(n, w[i + 2], dim(&c.stride, i)?, 0, 1),
+                    Padding::Named(_) => {
+                        window(n, w[i + 2], dim(&c.stride, i)?, 0, dim(&c.dilation, i)?)
+                    }
                     Padding::Explicit(p) => window(
                         n,
                         w[i + 2],

@@ -471,6 +471,54 @@ fn convolutions_and_pooling_are_dense_maps() {
 }
 
 #[test]
+fn a_dilated_valid_convolution_keeps_its_size_through_validation_and_import() {
+    // 2 taps, dilation 3, no padding, on 6 inputs: span 4, so 3 outputs, each x[o] and x[o + 3].
+    let conv = |padding: &str, stride: usize| lif_nir::Conv {
+        weight: Array::f32(vec![1, 1, 2], vec![0.5, 2.0]).unwrap(),
+        bias: a(&[0.0]),
+        stride: vec![stride],
+        padding: lif_nir::Padding::Named(padding.into()),
+        dilation: vec![3],
+        groups: 1,
+        input_shape: Some(vec![6]),
+    };
+    let net = |c: lif_nir::Conv, outputs: usize| {
+        let [i, _] = io(6);
+        graph(
+            vec![
+                i,
+                (
+                    "output",
+                    Node::Output {
+                        shape: vec![outputs],
+                    },
+                ),
+                ("conv", Node::Conv1d(c)),
+                ("lif", lif(outputs, 1e-3, 100.0)),
+            ],
+            &[("input", "conv"), ("conv", "lif"), ("lif", "output")],
+        )
+    };
+    let model = import(net(conv("valid", 1), 3), ImportOptions::default()).unwrap();
+    #[rustfmt::skip]
+    let want = [
+        0.5, 0.0, 0.0, 2.0, 0.0, 0.0,
+        0.0, 0.5, 0.0, 0.0, 2.0, 0.0,
+        0.0, 0.0, 0.5, 0.0, 0.0, 2.0,
+    ];
+    assert_eq!(model.populations[0].input.as_ref().unwrap().weights, want);
+    // Taking it for 6 - 2 + 1 = 5 outputs (no dilation) is a shape error, not a 5-row map.
+    assert!(import(net(conv("valid", 1), 5), ImportOptions::default()).is_err());
+    // "same" keeps the size only with stride 1, as in PyTorch.
+    match import(net(conv("same", 2), 6), ImportOptions::default()) {
+        Err(Error::BadParameter { node, param, .. }) => {
+            assert_eq!((node.as_str(), param), ("conv", "padding"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_pooling_of_unknown_shape_is_refused_by_name() {
     let [i, o] = io(4);
     let pool = lif_nir::Pool2d {
