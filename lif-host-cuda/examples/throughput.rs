@@ -172,6 +172,14 @@ struct Row {
     input_bytes: usize,
 }
 
+/// One step's input for `n` neurons: values spread over `[lo, hi)`, the same in every step,
+/// so each neuron fires at its own steady rate.
+fn input_row<S: Scalar>(n: usize, lo: f64, hi: f64) -> Vec<S> {
+    (0..n)
+        .map(|i| S::from_f64(lo + (hi - lo) * ((i * 7919) % 1000) as f64 / 1000.0).unwrap())
+        .collect()
+}
+
 /// Neurons per thread and steps per call of the in-cache run: 1 MiB of f32 input and 64 KiB
 /// of Synaptic state per thread, within a 2 MiB L2, with about a quarter million
 /// neuron-steps per thread per call so the call's fixed costs stay small.
@@ -188,8 +196,10 @@ where
     let (per_thread, t) = IN_CACHE;
     let n = per_thread * rayon::current_num_threads().max(1);
     let mut sim = Simulator::new(model, n, 1, Backend::Cpu)?;
-    let input: Vec<S> = (0..n * t)
-        .map(|i| S::from_f64(lo + (hi - lo) * ((i * 7919) % 1000) as f64 / 1000.0).unwrap())
+    let input: Vec<S> = input_row::<S>(n, lo, hi)
+        .into_iter()
+        .cycle()
+        .take(t * n)
         .collect();
     let mut out = RunOutput::default();
     sim.run_into(Input::Array(&input), t, &[], &mut out)?;
@@ -275,9 +285,7 @@ where
     // Warm-up, then an estimate from a second short call (the first pays for allocating
     // the outputs, which the measured calls reuse).
     let probe = 4.min(t);
-    let row: Vec<S> = (0..n)
-        .map(|i| S::from_f64(lo + (hi - lo) * ((i * 7919) % 1000) as f64 / 1000.0).unwrap())
-        .collect();
+    let row = input_row::<S>(n, lo, hi);
     let warm: Vec<S> = row.iter().copied().cycle().take(probe * n).collect();
     let mut out = RunOutput::default();
     sim.run_into(Input::Array(&warm), probe, &[], &mut out)?;
