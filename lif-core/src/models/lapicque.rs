@@ -238,9 +238,16 @@ impl<S: Scalar> Lapicque<S> {
         };
         let base = drive.add(prev.scale(self.keep));
         let m = match reset {
-            // The pending reset as a select: subtracting a zero threshold leaves every value
-            // (a negative zero too) as it is.
-            Reset::Subtract => base.sub_nonneg(if r { thr } else { S::ZERO }),
+            // Only a pending reset subtracts. The same value as subtracting a selected zero
+            // threshold (which leaves every value, a negative zero too, as it is), but fixed
+            // point's subtraction then becomes a max and a masked subtract in vector lanes.
+            Reset::Subtract => {
+                if r {
+                    base.sub_nonneg(thr)
+                } else {
+                    base
+                }
+            }
             // base - 1 * base, literally: exact 0, or NaN for an infinite base, as in torch.
             Reset::Zero if r => base.sub(base),
             // base - 0 * base: subtracting a zero of base's sign turns -0 into +0.

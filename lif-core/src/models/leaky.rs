@@ -156,9 +156,16 @@ impl<S: Scalar> Leaky<S> {
         let r = prev > thr;
         let base = prev.scale(self.beta).add(x);
         let mut m = match reset {
-            // The pending reset as a select: subtracting a zero threshold leaves every value
-            // (a negative zero too) as it is.
-            Reset::Subtract => base.sub_nonneg(if r { thr } else { S::ZERO }),
+            // Only a pending reset subtracts. The same value as subtracting a selected zero
+            // threshold (which leaves every value, a negative zero too, as it is), but fixed
+            // point's subtraction then becomes a max and a masked subtract in vector lanes.
+            Reset::Subtract => {
+                if r {
+                    base.sub_nonneg(thr)
+                } else {
+                    base
+                }
+            }
             // beta * (0 * m) + x, literally: the product decides the sign of a zero.
             Reset::Zero if r => self.beta.mul(S::ZERO.mul(prev)).add(x),
             _ => base,
