@@ -27,6 +27,13 @@
 //! takes the word of draw 0, and its noise the words of draws 1 (high half) and 2 (low
 //! half) as the 64 bits of a standard normal, each only when it is on. No input draw
 //! depends on an earlier one, so nothing is stored per neuron.
+//!
+//! Where a scalar's variate reads at most 16 bits ([`Scalar::UNIT_BITS`]: fixed point with
+//! up to 16 fraction bits, such as I16F16), one gate word serves two neurons: neuron
+//! `32 q + k` and neuron `32 q + 16 + k` (`k < 16`) take the high and the low half of word
+//! `16 q + k`, each moved to the top of a word whose lower 16 bits are zero. Each gate still
+//! reads 16 uniform bits, all the format can resolve, and the two halves of one word are
+//! independent; a vector unit makes half as many draws.
 
 use crate::error::{Error, ParamProblem};
 use crate::rng::{Counter, Draw, StepKey};
@@ -249,7 +256,11 @@ impl<S: Scalar> Stimulus<S> {
     /// The value of neuron `neuron` at the step of `step`, whose shared level is `level`.
     #[inline]
     pub fn sample(&self, level: S, step: &StepDraws, neuron: u64) -> S {
-        self.sample_in(level, step, self.gate(), neuron as u32, Draw::high(neuron))
+        let x = match self.gate() {
+            Some(cut) if gate_word::<S>(step.gate, neuron) >= cut => S::ZERO,
+            _ => level,
+        };
+        self.noisy(x, step, neuron as u32, Draw::high(neuron))
     }
 
     /// The gate as an integer cut: a neuron's level passes when its gate word is below it
@@ -264,20 +275,15 @@ impl<S: Scalar> Stimulus<S> {
         }
     }
 
-    /// [`Stimulus::sample`] with the neuron index in halves and the gate of
-    /// [`Stimulus::gate`].
+    /// `x` plus the noise of the neuron with index halves `low`, `high` (`x` itself when the
+    /// stimulus has none).
     #[inline(always)]
-    fn sample_in(&self, level: S, draws: &StepDraws, gate: Option<u32>, low: u32, high: u32) -> S {
-        let mut x = level;
-        if let Some(cut) = gate
-            && draws.gate.word_in(low, high) >= cut
-        {
-            x = S::ZERO;
-        }
+    fn noisy(&self, x: S, draws: &StepDraws, low: u32, high: u32) -> S {
         if self.std != S::ZERO {
-            x = x.add(self.std.mul(S::std_normal(draws.normal(low, high))));
+            x.add(self.std.mul(S::std_normal(draws.normal(low, high))))
+        } else {
+            x
         }
-        x
     }
 
     /// [`Stimulus::sample`] for neurons `first..first + out.len()` side by side, with the
@@ -285,26 +291,30 @@ impl<S: Scalar> Stimulus<S> {
     /// independent 32-bit computations, so the loop runs in vector lanes.
     #[inline(always)]
     pub fn sample_into(&self, level: S, draws: &StepDraws, first: u64, out: &mut [S]) {
-        let (mut first, mut rest) = (first, out);
-        // Runs over which the index's high half is constant (all of `out`, below 2^32).
-        while !rest.is_empty() {
-            let room = (1u64 << 32) - (first & 0xffff_ffff);
-            let len = rest.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-            let (now, later) = rest.split_at_mut(len);
-            self.sample_run(level, draws, first as u32, Draw::high(first), now);
-            first = first.wrapping_add(len as u64);
-            rest = later;
+        match self.gate() {
+            Some(cut) if packed_gates::<S>() => self.sample_packed(level, draws, cut, first, out),
+            gate => runs(first, out, |low, high, run| {
+                self.sample_run(level, draws, gate, low, high, run)
+            }),
         }
     }
 
-    /// [`Stimulus::sample_into`] for neurons whose indices share their high half.
+    /// [`Stimulus::sample_into`] for neurons whose indices share their high half, one gate
+    /// word per neuron.
     #[inline(always)]
-    fn sample_run(&self, level: S, draws: &StepDraws, low: u32, high: u32, out: &mut [S]) {
+    fn sample_run(
+        &self,
+        level: S,
+        draws: &StepDraws,
+        gate: Option<u32>,
+        low: u32,
+        high: u32,
+        out: &mut [S],
+    ) {
         let each = out
             .iter_mut()
             .zip(0u32..)
             .map(|(x, k)| (x, low.wrapping_add(k)));
-        let gate = self.gate();
         match (gate, self.std != S::ZERO) {
             (None, false) => out.fill(level),
             (Some(cut), false) => each.for_each(|(x, i)| {
@@ -314,12 +324,48 @@ impl<S: Scalar> Stimulus<S> {
                     S::ZERO
                 }
             }),
-            (None, true) => each.for_each(|(x, i)| {
-                *x = level.add(self.std.mul(S::std_normal(draws.normal(i, high))));
+            (None, true) => each.for_each(|(x, i)| *x = self.noisy(level, draws, i, high)),
+            (Some(cut), true) => each.for_each(|(x, i)| {
+                let passed = draws.gate.word_in(i, high) < cut;
+                *x = self.noisy(if passed { level } else { S::ZERO }, draws, i, high)
             }),
-            (Some(_), true) => {
-                each.for_each(|(x, i)| *x = self.sample_in(level, draws, gate, i, high))
+        }
+    }
+
+    /// [`Stimulus::sample_into`] with two neurons to a gate word ([`gate_word`]): the whole
+    /// groups of 32 neurons in vector lanes (each of 16 words gates neuron `k` with its high
+    /// half and neuron `k + 16` with its low half), the neurons around them one at a time.
+    #[inline(always)]
+    fn sample_packed(&self, level: S, draws: &StepDraws, cut: u32, first: u64, out: &mut [S]) {
+        let head = (first.wrapping_neg() % PACK_GROUP) as usize;
+        let (head, rest) = out.split_at_mut(head.min(out.len()));
+        let whole = rest.len() - rest.len() % PACK_GROUP as usize;
+        let (body, tail) = rest.split_at_mut(whole);
+        let start = first.wrapping_add(head.len() as u64);
+        let end = start.wrapping_add(whole as u64);
+        for (k, x) in head.iter_mut().enumerate() {
+            *x = self.sample(level, draws, first.wrapping_add(k as u64));
+        }
+        for (g, group) in body.chunks_exact_mut(PACK_GROUP as usize).enumerate() {
+            // The group's first word: a multiple of 16, so its 16 words share a high half.
+            let word = gate_index(start.wrapping_add(g as u64 * PACK_GROUP));
+            let (low, high) = (word as u32, Draw::high(word));
+            let (upper, lower) = group.split_at_mut(PACK_GROUP as usize / 2);
+            for ((a, b), k) in upper.iter_mut().zip(lower.iter_mut()).zip(0u32..) {
+                let w = draws.gate.word_in(low.wrapping_add(k), high);
+                *a = if w & HIGH_HALF < cut { level } else { S::ZERO };
+                *b = if w << 16 < cut { level } else { S::ZERO };
             }
+        }
+        if self.std != S::ZERO {
+            runs(start, body, |low, high, run| {
+                for (x, k) in run.iter_mut().zip(0u32..) {
+                    *x = self.noisy(*x, draws, low.wrapping_add(k), high);
+                }
+            });
+        }
+        for (k, x) in tail.iter_mut().enumerate() {
+            *x = self.sample(level, draws, end.wrapping_add(k as u64));
         }
     }
 
@@ -340,6 +386,58 @@ impl<S: Scalar> Stimulus<S> {
             lo: if noisy { key.draw(2) } else { Draw::default() },
         };
         self.sample(self.level(t), &step, neuron)
+    }
+}
+
+/// Neurons per group of [`gate_word`]'s packing: 16 words, two neurons each.
+const PACK_GROUP: u64 = 32;
+
+/// The half of a gate word that holds the first neuron's gate.
+const HIGH_HALF: u32 = 0xffff_0000;
+
+/// Whether two neurons share a gate word: `S`'s variates read at most 16 bits
+/// ([`Scalar::UNIT_BITS`]), as fixed point with up to 16 fraction bits does.
+#[inline(always)]
+const fn packed_gates<S: Scalar>() -> bool {
+    S::UNIT_BITS <= 16
+}
+
+/// The index of the draw-0 word that holds the gate of neuron `neuron` when gates are
+/// packed: neuron `32 q + 16 h + k` (`h` in {0, 1}, `k < 16`) takes word `16 q + k`.
+#[inline(always)]
+const fn gate_index(neuron: u64) -> u64 {
+    ((neuron >> 1) & !15) | (neuron & 15)
+}
+
+/// The word whose [`Scalar::unit`] gates neuron `neuron` under the gate draw `gate`: its own
+/// word, or when gates are packed ([`packed_gates`]) one half of word [`gate_index`] moved
+/// to the top, its lower 16 bits zero (the high half for `h = 0`, the low half for `h = 1`).
+#[inline(always)]
+fn gate_word<S: Scalar>(gate: Draw, neuron: u64) -> u32 {
+    if !packed_gates::<S>() {
+        return gate.word(neuron);
+    }
+    let w = gate.word(gate_index(neuron));
+    if neuron & 16 == 0 {
+        w & HIGH_HALF
+    } else {
+        w << 16
+    }
+}
+
+/// Calls `f(low, high, run)` for the runs of `out` (neurons `first..`) over which the
+/// index's high half is constant (all of `out`, below 2^32): the low half of the run's
+/// first index and [`Draw::high`] of it.
+#[inline(always)]
+fn runs<S>(first: u64, out: &mut [S], mut f: impl FnMut(u32, u32, &mut [S])) {
+    let (mut first, mut rest) = (first, out);
+    while !rest.is_empty() {
+        let room = (1u64 << 32) - (first & 0xffff_ffff);
+        let len = rest.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let (now, later) = rest.split_at_mut(len);
+        f(first as u32, Draw::high(first), now);
+        first = first.wrapping_add(len as u64);
+        rest = later;
     }
 }
 
@@ -494,6 +592,87 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn packed_gates_sample_into_equals_sample() {
+        let amplitude = I16F16::from_num(0.7);
+        for (p, std) in [(0.3, 0.0), (0.3, 0.2), (0.0, 0.0), (0.999, 0.0)] {
+            let s =
+                Stimulus::poisson(I16F16::from_num(p), amplitude).with_noise(I16F16::from_num(std));
+            let draws = input_draws(9);
+            let mut out = [I16F16::ZERO; 100];
+            // Aligned and unaligned starts, lengths with and without whole groups, and runs
+            // across the 2^32 boundary of the neuron's index and of the gate word's index.
+            for first in [0, 64, 100, (1 << 32) - 17, (1 << 33) - 40] {
+                for len in [0, 5, 31, 32, 63, 100] {
+                    for t in 0..8 {
+                        let out = &mut out[..len];
+                        s.sample_into(s.level(t), &StepDraws::new(draws, t), first, out);
+                        for (k, x) in out.iter().enumerate() {
+                            let want = s.value(draws, first + k as u64, t);
+                            assert_eq!(*x, want, "p {p} std {std} first {first} k {k}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn packed_gates_follow_the_documented_construction() {
+        let p = I16F16::from_num(0.4);
+        let s = Stimulus::poisson(p, I16F16::ONE);
+        let draws = input_draws(11);
+        for t in [0, 3, 1 << 20] {
+            let gate = crate::rng::Counter::new(11 ^ INPUT_SALT).at(t).draw(0);
+            for q in [0u64, 1, 7, (1 << 27) + 5] {
+                for k in 0..16 {
+                    let w = gate.word(16 * q + k);
+                    let high = s.value(draws, 32 * q + k, t) == I16F16::ONE;
+                    let low = s.value(draws, 32 * q + 16 + k, t) == I16F16::ONE;
+                    assert_eq!(high, I16F16::unit(w & 0xffff_0000) < p, "q {q} k {k}");
+                    assert_eq!(low, I16F16::unit(w << 16) < p, "q {q} k {k}");
+                }
+            }
+        }
+        // f32 reads 24 bits: one word per neuron, as before.
+        let f = Stimulus::poisson(0.4f32, 1.0);
+        let gate = crate::rng::Counter::new(11 ^ INPUT_SALT).at(2).draw(0);
+        for i in [0u64, 16, 17, 1 << 40] {
+            let passed = f.value(draws, i, 2) == 1.0;
+            assert_eq!(passed, f32::unit(gate.word(i)) < 0.4, "{i}");
+        }
+    }
+
+    #[test]
+    fn neurons_sharing_a_gate_word_are_independent() {
+        // Pass rates of a neuron and of its word's partner, and of both at once, over steps
+        // and groups: p, p and p^2 within a few standard errors.
+        let p = 0.3;
+        let s = Stimulus::poisson(I16F16::from_num(p), I16F16::ONE);
+        let draws = input_draws(13);
+        let (mut a, mut b, mut both, mut n) = (0u32, 0u32, 0u32, 0u32);
+        let mut out = [I16F16::ZERO; 64];
+        for t in 0..2_000 {
+            s.sample_into(s.level(t), &StepDraws::new(draws, t), 0, &mut out);
+            for g in out.chunks_exact(32) {
+                for k in 0..16 {
+                    let (x, y) = (g[k] == I16F16::ONE, g[k + 16] == I16F16::ONE);
+                    a += u32::from(x);
+                    b += u32::from(y);
+                    both += u32::from(x && y);
+                    n += 1;
+                }
+            }
+        }
+        let n = f64::from(n);
+        let near = |count: u32, q: f64| {
+            let se = (q * (1.0 - q) / n).sqrt();
+            (f64::from(count) / n - q).abs() < 5.0 * se
+        };
+        assert!(near(a, p) && near(b, p), "{a} {b} of {n}");
+        assert!(near(both, p * p), "{both} of {n}, want {}", p * p * n);
     }
 
     #[test]

@@ -106,6 +106,11 @@ pub trait Scalar:
     fn all_finite(xs: &[Self]) -> bool;
     /// The logistic function `1 / (1 + exp(-self))`.
     fn sigmoid(self) -> Self;
+    /// How many of a 32-bit word's top bits [`Scalar::unit`] reads: 24 for f32, 32 for f64,
+    /// `F` for a fixed-point format with `F` fraction bits. A variate of at most 16 bits
+    /// leaves half of its word to another draw: the Poisson gate of [`crate::input`] then
+    /// gates two neurons with one word.
+    const UNIT_BITS: u32;
     /// A uniform variate in `[0, 1)` from 32 random bits.
     fn unit(bits: u32) -> Self;
     /// How many 32-bit words have a [`Scalar::unit`] below `p`: `unit(w) < p` exactly when
@@ -121,7 +126,7 @@ pub trait Scalar:
 macro_rules! float_scalar {
     ($t:ty, $bits:ty, $name:literal, $rel:expr, $abs:expr,
      exp = $exp:path, ln = $ln:path, sqrt = $sqrt:path, cos = $cos:path,
-     unit = |$b:ident| $unit:expr, cut = |$p:ident| $cut:expr, hi = |$h:ident| $u1:expr, lo = |$l:ident| $u2:expr, tau = $tau:expr) => {
+     unit_bits = $unit_bits:expr, unit = |$b:ident| $unit:expr, cut = |$p:ident| $cut:expr, hi = |$h:ident| $u1:expr, lo = |$l:ident| $u2:expr, tau = $tau:expr) => {
         impl sealed::Sealed for $t {}
         impl Scalar for $t {
             const NAME: &'static str = $name;
@@ -132,6 +137,7 @@ macro_rules! float_scalar {
             const ABS_ERR: f64 = $abs;
             const REL_ERR: f64 = $rel;
             const FLOAT: bool = true;
+            const UNIT_BITS: u32 = $unit_bits;
             type Calc = $t;
 
             #[inline]
@@ -243,6 +249,7 @@ float_scalar!(
     ln = libm::logf,
     sqrt = libm::sqrtf,
     cos = libm::cosf,
+    unit_bits = 24,
     unit = |b| (b >> 8) as f32 * (1.0 / 16_777_216.0),
     cut = |p| (p as f64 * 16_777_216.0, 8),
     hi = |h| ((h >> 8) as f32 * 256.0 + ((h & 0xff) + 1) as f32) * (1.0 / 4_294_967_296.0),
@@ -259,6 +266,7 @@ float_scalar!(
     ln = libm::log,
     sqrt = libm::sqrt,
     cos = libm::cos,
+    unit_bits = 32,
     unit = |b| b as f64 * (1.0 / 4_294_967_296.0),
     cut = |p| (p * 4_294_967_296.0, 0),
     hi = |h| (h as f64 + 1.0) * (1.0 / 4_294_967_296.0),
@@ -301,6 +309,7 @@ where
     const ABS_ERR: f64 = 1.0 / (1u64 << Frac::U32) as f64;
     const REL_ERR: f64 = 0.0;
     const FLOAT: bool = false;
+    const UNIT_BITS: u32 = Frac::U32;
     type Calc = f64;
 
     #[inline]
@@ -755,6 +764,31 @@ mod tests {
             }
         }
         assert_eq!(I16F16::unit(0x8000_0000).to_f64(), 0.5);
+    }
+
+    /// `unit` reads exactly the top `UNIT_BITS` bits: the bits below change nothing, the
+    /// lowest of those it reads changes the variate.
+    fn reads_its_unit_bits<S: Scalar>() {
+        let bits = S::UNIT_BITS;
+        let below = u32::MAX.checked_shr(bits).unwrap_or(0);
+        for w in [0u32, 0x8000_0000, 0x1234_5678, u32::MAX] {
+            assert_eq!(S::unit(w), S::unit(w & !below), "{} {w:#x}", S::NAME);
+            if bits > 0 {
+                let lowest = 1u32 << (32 - bits);
+                assert_ne!(S::unit(w), S::unit(w ^ lowest), "{} {w:#x}", S::NAME);
+            }
+        }
+    }
+
+    #[test]
+    fn unit_bits_are_the_bits_unit_reads() {
+        reads_its_unit_bits::<f32>();
+        reads_its_unit_bits::<f64>();
+        reads_its_unit_bits::<I16F16>();
+        reads_its_unit_bits::<I8F24>();
+        reads_its_unit_bits::<fixed::types::I20F12>();
+        reads_its_unit_bits::<fixed::types::I32F0>();
+        assert_eq!((f32::UNIT_BITS, I16F16::UNIT_BITS), (24, 16));
     }
 
     #[test]

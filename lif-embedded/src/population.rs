@@ -68,8 +68,9 @@ impl<S: Scalar, M: Stored<S>, const N: usize, const W: usize> Population<S, M, N
 
     /// Advances every neuron one step with input generated on the device from `stimulus` at
     /// global step `t`: the same lif-core code as the host's and the GPU's generated runs.
-    /// Neuron `i` takes draws `i` of `draws` (lif-core's `input::input_draws(seed)`, as on
-    /// the host): no per-neuron input state. Returns the spikes.
+    /// Neuron `i` takes its draws from `draws` by its index (lif-core's
+    /// `input::input_draws(seed)`, as on the host): no per-neuron input state. Returns the
+    /// spikes.
     pub fn step_stimulus(
         &mut self,
         stimulus: &Stimulus<S>,
