@@ -293,9 +293,11 @@ impl<S: Scalar> Stimulus<S> {
     pub fn sample_into(&self, level: S, draws: &StepDraws, first: u64, out: &mut [S]) {
         match self.gate() {
             Some(cut) if packed_gates::<S>() => self.sample_packed(level, draws, cut, first, out),
-            gate => runs(first, out, |low, high, run| {
-                self.sample_run(level, draws, gate, low, high, run)
-            }),
+            gate => {
+                for (low, high, run) in Runs::new(first, out) {
+                    self.sample_run(level, draws, gate, low, high, run);
+                }
+            }
         }
     }
 
@@ -358,11 +360,11 @@ impl<S: Scalar> Stimulus<S> {
             }
         }
         if self.std != S::ZERO {
-            runs(start, body, |low, high, run| {
+            for (low, high, run) in Runs::new(start, body) {
                 for (x, k) in run.iter_mut().zip(0u32..) {
                     *x = self.noisy(*x, draws, low.wrapping_add(k), high);
                 }
-            });
+            }
         }
         for (k, x) in tail.iter_mut().enumerate() {
             *x = self.sample(level, draws, end.wrapping_add(k as u64));
@@ -425,19 +427,40 @@ fn gate_word<S: Scalar>(gate: Draw, neuron: u64) -> u32 {
     }
 }
 
-/// Calls `f(low, high, run)` for the runs of `out` (neurons `first..`) over which the
-/// index's high half is constant (all of `out`, below 2^32): the low half of the run's
-/// first index and [`Draw::high`] of it.
-#[inline(always)]
-fn runs<S>(first: u64, out: &mut [S], mut f: impl FnMut(u32, u32, &mut [S])) {
-    let (mut first, mut rest) = (first, out);
-    while !rest.is_empty() {
+/// The runs of `out` (neurons `first..`) over which the index's high half is constant (all
+/// of `out`, below 2^32), each with the low half of its first index and [`Draw::high`] of
+/// it. An iterator rather than a function taking a closure: a closure is not always inlined,
+/// and outside the caller it loses the caller's vector width.
+struct Runs<'a, S> {
+    first: u64,
+    rest: &'a mut [S],
+}
+
+impl<'a, S> Runs<'a, S> {
+    #[inline(always)]
+    fn new(first: u64, out: &'a mut [S]) -> Self {
+        Self { first, rest: out }
+    }
+}
+
+impl<'a, S> Iterator for Runs<'a, S> {
+    type Item = (u32, u32, &'a mut [S]);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let first = self.first;
         let room = (1u64 << 32) - (first & 0xffff_ffff);
-        let len = rest.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        let (now, later) = rest.split_at_mut(len);
-        f(first as u32, Draw::high(first), now);
-        first = first.wrapping_add(len as u64);
-        rest = later;
+        let len = self
+            .rest
+            .len()
+            .min(usize::try_from(room).unwrap_or(usize::MAX));
+        let (now, later) = core::mem::take(&mut self.rest).split_at_mut(len);
+        self.first = first.wrapping_add(len as u64);
+        self.rest = later;
+        Some((first as u32, Draw::high(first), now))
     }
 }
 
