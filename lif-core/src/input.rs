@@ -319,13 +319,17 @@ impl<S: Scalar> Stimulus<S> {
             .map(|(x, k)| (x, low.wrapping_add(k)));
         match (gate, self.std != S::ZERO) {
             (None, false) => out.fill(level),
-            (Some(cut), false) => each.for_each(|(x, i)| {
-                *x = if draws.gate.word_in(i, high) < cut {
-                    level
-                } else {
-                    S::ZERO
+            (Some(cut), false) => {
+                let (mut point, step) = (draws.gate.point(low), draws.gate.mul);
+                for x in out.iter_mut() {
+                    *x = if Draw::word_at(point, high) < cut {
+                        level
+                    } else {
+                        S::ZERO
+                    };
+                    point = point.wrapping_add(step);
                 }
-            }),
+            }
             (None, true) => each.for_each(|(x, i)| *x = self.noisy(level, draws, i, high)),
             (Some(cut), true) => each.for_each(|(x, i)| {
                 let passed = draws.gate.word_in(i, high) < cut;
@@ -353,8 +357,10 @@ impl<S: Scalar> Stimulus<S> {
             let word = gate_index(start.wrapping_add(g as u64 * PACK_GROUP));
             let (low, high) = (word as u32, Draw::high(word));
             let (upper, lower) = group.split_at_mut(PACK_GROUP as usize / 2);
-            for ((a, b), k) in upper.iter_mut().zip(lower.iter_mut()).zip(0u32..) {
-                let w = draws.gate.word_in(low.wrapping_add(k), high);
+            let (mut point, step) = (draws.gate.point(low), draws.gate.mul);
+            for (a, b) in upper.iter_mut().zip(lower.iter_mut()) {
+                let w = Draw::word_at(point, high);
+                point = point.wrapping_add(step);
                 *a = if w & HIGH_HALF < cut { level } else { S::ZERO };
                 *b = if w << 16 < cut { level } else { S::ZERO };
             }

@@ -190,7 +190,21 @@ impl Draw {
     /// [`Draw::word`] of the neuron whose index has low half `low` and [`Draw::high`] `high`.
     #[inline(always)]
     pub const fn word_in(self, low: u32, high: u32) -> u32 {
-        lowbias32(low.wrapping_mul(self.mul).wrapping_add(self.add) ^ high)
+        Self::word_at(self.point(low), high)
+    }
+
+    /// The point of the Weyl sequence that the neuron with index low half `low` hashes:
+    /// `low * mul + add`. Neighbours' points differ by `mul`, so a loop over neighbours can
+    /// step from one point to the next with an add instead of a multiply.
+    #[inline(always)]
+    pub const fn point(self, low: u32) -> u32 {
+        low.wrapping_mul(self.mul).wrapping_add(self.add)
+    }
+
+    /// [`Draw::word_in`] from the neuron's [`Draw::point`] and [`Draw::high`].
+    #[inline(always)]
+    pub const fn word_at(point: u32, high: u32) -> u32 {
+        lowbias32(point ^ high)
     }
 }
 
@@ -217,6 +231,17 @@ mod tests {
         assert_ne!(a, RngState::for_neuron(7, 1));
         assert_ne!(a, RngState::for_neuron(8, 0));
         assert_ne!(a, RngState::default());
+    }
+
+    #[test]
+    fn neighbours_points_differ_by_the_multiplier() {
+        let d = Counter::new(5).at(9).draw(0);
+        for low in [0u32, 1, 0x7fff_ffff, u32::MAX] {
+            let next = d.point(low).wrapping_add(d.mul);
+            assert_eq!(next, d.point(low.wrapping_add(1)));
+            let high = Draw::high(3 << 32);
+            assert_eq!(Draw::word_at(d.point(low), high), d.word_in(low, high));
+        }
     }
 
     #[test]
