@@ -16,7 +16,9 @@
 //!
 //! The roofline of a case is the bytes its loop must move divided by the time a plain
 //! parallel read of a 1 GiB buffer takes on the same machine, in the same run: the speed a
-//! loop that did nothing but move its bytes would reach. `--roofline` runs the matrix the
+//! loop that did nothing but move its bytes would reach. With `--roofline` each case reads
+//! the buffer right before and right after its streamed runs and takes the faster read, as a
+//! shared machine's bandwidth drifts over the minutes of a full run. `--roofline` runs the matrix the
 //! docs' table holds (Leaky, Lapicque, Synaptic; f32 and I16F16; N = 1e6, 1e7; T = 100,
 //! 1000) and prints it as a Markdown table, with each model's compute ceiling: the CPU
 //! backend's loop on one population per thread small enough that its input and state stay
@@ -141,22 +143,32 @@ fn copy_bandwidth() -> f64 {
 
 /// Multi-threaded read of a large buffer (a sum, nothing written): what a loop that only
 /// streams its input in could reach, and the roofline's bandwidth. Copy and read differ by
-/// machine (copy can be above or below read), and a simulation loop mostly reads.
-fn read_bandwidth() -> f64 {
-    let len = 1 << 28; // 1 GiB of u32
-    let src = vec![1u32; len];
-    let chunk = len / rayon::current_num_threads().max(1) / 8;
-    let mut best = f64::MAX;
-    for _ in 0..3 {
-        let t = Instant::now();
-        let sum: u32 = src
-            .par_chunks(chunk)
-            .map(|c| c.iter().fold(0u32, |a, &x| a.wrapping_add(x)))
-            .reduce(|| 0, u32::wrapping_add);
-        std::hint::black_box(sum);
-        best = best.min(t.elapsed().as_secs_f64());
+/// machine (copy can be above or below read), and a simulation loop mostly reads. The
+/// buffer is kept, so that `--roofline` can read it again next to each case: on a shared
+/// machine the bandwidth drifts over a run of minutes.
+struct ReadProbe(Vec<u32>);
+
+impl ReadProbe {
+    fn new() -> Self {
+        Self(vec![1u32; 1 << 28]) // 1 GiB of u32
     }
-    (len * 4) as f64 / best
+
+    /// Bytes per second, the best of three reads.
+    fn measure(&self) -> f64 {
+        let chunk = self.0.len() / rayon::current_num_threads().max(1) / 8;
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let sum: u32 = self
+                .0
+                .par_chunks(chunk)
+                .map(|c| c.iter().fold(0u32, |a, &x| a.wrapping_add(x)))
+                .reduce(|| 0, u32::wrapping_add);
+            std::hint::black_box(sum);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        (self.0.len() * 4) as f64 / best
+    }
 }
 
 struct Row {
@@ -288,12 +300,15 @@ struct Case {
     full: bool,
     /// Also measure the model's compute ceiling (`in_cache_rate`), once per model and scalar.
     ceiling: bool,
+    /// The streamed case's roofline from reads right before and right after it (the
+    /// faster), instead of the run's first read.
+    local_read: bool,
 }
 
 fn bench<S, M>(
     rows: &mut Vec<Row>,
     ceilings: &mut Vec<Ceiling>,
-    read: f64,
+    read: (f64, &ReadProbe),
     case: Case,
     model_name: &'static str,
     model: M,
@@ -311,7 +326,9 @@ where
         hi,
         full,
         ceiling,
+        local_read,
     } = case;
+    let (first_read, read_probe) = read;
     let mut sim = Simulator::new(model, n, 1, backend)?;
     if backend == Backend::Cuda && sim.backend_name() != "cuda" {
         return Err(SimError::NoDevice("no CUDA device".into()));
@@ -362,6 +379,11 @@ where
     let words = n.div_ceil(32);
     out.spikes.clear();
     out.spikes.resize(chunk.min(t) * words, 0);
+    let before = if local_read {
+        read_probe.measure()
+    } else {
+        0.0
+    };
     // One output reused by every call, as a caller streaming a long run would.
     let seconds = best_time(|| {
         let start = Instant::now();
@@ -374,6 +396,11 @@ where
         }
         Ok(start.elapsed().as_secs_f64())
     })?;
+    let read = if local_read {
+        before.max(read_probe.measure())
+    } else {
+        first_read
+    };
     let calls = t.div_ceil(chunk) as f64;
     let per_step = size_of::<S>() as f64 + 1.0 / 8.0 + 2.0 * state_bytes * calls / t as f64;
     rows.push(Row {
@@ -439,8 +466,8 @@ where
 }
 
 /// The `--roofline` table: streamed and generated side by side, per case, against the
-/// roofline of `read` bytes per second and the model's compute ceiling.
-fn roofline_table(rows: &[Row], ceilings: &[Ceiling], read: f64, copy: f64) {
+/// case's read roofline and the model's compute ceiling.
+fn roofline_table(rows: &[Row], ceilings: &[Ceiling], copy: f64) {
     println!(
         "\n| model | scalar | N | T | streamed (neuron-steps/s) | bytes/step | read roofline | share | compute ceiling (in cache) | ceiling / roofline | generated (neuron-steps/s) | generated / streamed |"
     );
@@ -457,7 +484,7 @@ fn roofline_table(rows: &[Row], ceilings: &[Ceiling], read: f64, copy: f64) {
             (s.n * s.t) as f64 / s.seconds,
             (g.n * g.t) as f64 / g.seconds,
         );
-        let roofline = read / s.bytes_per_step;
+        let roofline = s.roofline;
         let (ceiling, over) = match ceilings
             .iter()
             .find(|c| (c.model, c.scalar) == (s.model, s.scalar) && s.backend == "cpu")
@@ -482,9 +509,15 @@ fn roofline_table(rows: &[Row], ceilings: &[Ceiling], read: f64, copy: f64) {
             rg / rs
         );
     }
+    let reads = rows
+        .iter()
+        .filter(|r| r.input == "streamed")
+        .map(|r| r.roofline * r.bytes_per_step);
+    let (lo, hi) = reads.fold((f64::MAX, 0.0f64), |(lo, hi), r| (lo.min(r), hi.max(r)));
     println!(
-        "\nread {:.2} GB/s, copy {:.2} GB/s (read + write), {} threads",
-        read / 1e9,
+        "\nread {:.2} to {:.2} GB/s over the cases (each case's roofline: the faster of a read right before and one right after its streamed runs), copy {:.2} GB/s (read + write), {} threads",
+        lo / 1e9,
+        hi / 1e9,
         copy / 1e9,
         rayon::current_num_threads()
     );
@@ -494,7 +527,8 @@ fn main() {
     let a = args();
     let threads = rayon::current_num_threads();
     let bw = copy_bandwidth();
-    let read = read_bandwidth();
+    let probe = ReadProbe::new();
+    let read = probe.measure();
     println!(
         "lif throughput: {threads} CPU threads; memory copy {:.2} GB/s (read + write), read {:.2} GB/s",
         bw / 1e9,
@@ -531,12 +565,13 @@ fn main() {
                                 hi: $hi,
                                 full: a.full,
                                 ceiling: a.roofline,
+                                local_read: a.roofline,
                             };
                             for result in [
                                 bench::<f32, _>(
                                     &mut rows,
                                     &mut ceilings,
-                                    read,
+                                    (read, &probe),
                                     case,
                                     $name,
                                     ($cfg).build::<f32>().unwrap(),
@@ -544,7 +579,7 @@ fn main() {
                                 bench::<I16F16, _>(
                                     &mut rows,
                                     &mut ceilings,
-                                    read,
+                                    (read, &probe),
                                     case,
                                     $name,
                                     ($cfg).build::<I16F16>().unwrap(),
@@ -572,15 +607,7 @@ fn main() {
         }
     }
     if a.roofline {
-        // The read measured again after the runs: the table's roofline is the faster of the
-        // two (a neighbour on a shared machine can slow either measurement, never speed it).
-        let after = read_bandwidth();
-        println!(
-            "read {:.2} GB/s before the runs, {:.2} GB/s after; the table uses the faster",
-            read / 1e9,
-            after / 1e9
-        );
-        roofline_table(&rows, &ceilings, read.max(after), bw);
+        roofline_table(&rows, &ceilings, bw);
     }
     // Only inputs larger than a last-level cache count: a smaller array can stay in cache
     // from one call to the next (this VM has 260 MB of L3).
