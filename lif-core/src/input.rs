@@ -359,10 +359,10 @@ impl<S: Scalar> Stimulus<S> {
             let (upper, lower) = group.split_at_mut(PACK_GROUP as usize / 2);
             let (mut point, step) = (draws.gate.point(low), draws.gate.mul);
             for (a, b) in upper.iter_mut().zip(lower.iter_mut()) {
-                let w = Draw::word_at(point, high);
+                let [high_gate, low_gate] = gate_halves(Draw::word_at(point, high));
                 point = point.wrapping_add(step);
-                *a = if w & HIGH_HALF < cut { level } else { S::ZERO };
-                *b = if w << 16 < cut { level } else { S::ZERO };
+                *a = if high_gate < cut { level } else { S::ZERO };
+                *b = if low_gate < cut { level } else { S::ZERO };
             }
         }
         if self.std != S::ZERO {
@@ -400,9 +400,6 @@ impl<S: Scalar> Stimulus<S> {
 /// Neurons per group of [`gate_word`]'s packing: 16 words, two neurons each.
 const PACK_GROUP: u64 = 32;
 
-/// The half of a gate word that holds the first neuron's gate.
-const HIGH_HALF: u32 = 0xffff_0000;
-
 /// Whether two neurons share a gate word: `S`'s variates read at most 16 bits
 /// ([`Scalar::UNIT_BITS`]), as fixed point with up to 16 fraction bits does.
 #[inline(always)]
@@ -425,12 +422,14 @@ fn gate_word<S: Scalar>(gate: Draw, neuron: u64) -> u32 {
     if !packed_gates::<S>() {
         return gate.word(neuron);
     }
-    let w = gate.word(gate_index(neuron));
-    if neuron & 16 == 0 {
-        w & HIGH_HALF
-    } else {
-        w << 16
-    }
+    gate_halves(gate.word(gate_index(neuron)))[usize::from(neuron & 16 != 0)]
+}
+
+/// The two gate words a packed word holds, each half moved to the top with its lower 16
+/// bits zero: the high half's (for neuron `32 q + k`) and the low half's (`32 q + 16 + k`).
+#[inline(always)]
+const fn gate_halves(w: u32) -> [u32; 2] {
+    [w & 0xffff_0000, w << 16]
 }
 
 /// The runs of `out` (neurons `first..`) over which the index's high half is constant (all

@@ -20,7 +20,7 @@
 //! the quantisation error of a small `dt` would be amplified by `1 / C`.
 
 use crate::error::Error;
-use crate::models::reset::Reset;
+use crate::models::reset::{self, Reset};
 use crate::neuron::{Block, Neuron, StateSlices, state_soa, step_branch_free, step_each};
 use crate::param;
 use crate::scalar::Scalar;
@@ -238,16 +238,7 @@ impl<S: Scalar> Lapicque<S> {
         };
         let base = drive.add(prev.scale(self.keep));
         let m = match reset {
-            // Only a pending reset subtracts. The same value as subtracting a selected zero
-            // threshold (which leaves every value, a negative zero too, as it is), but fixed
-            // point's subtraction then becomes a max and a masked subtract in vector lanes.
-            Reset::Subtract => {
-                if r {
-                    base.sub_nonneg(thr)
-                } else {
-                    base
-                }
-            }
+            Reset::Subtract => reset::subtract_pending(base, thr, r),
             // base - 1 * base, literally: exact 0, or NaN for an infinite base, as in torch.
             Reset::Zero if r => base.sub(base),
             // base - 0 * base: subtracting a zero of base's sign turns -0 into +0.

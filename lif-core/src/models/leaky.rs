@@ -156,16 +156,7 @@ impl<S: Scalar> Leaky<S> {
         let r = prev > thr;
         let base = prev.scale(self.beta).add(x);
         let mut m = match reset {
-            // Only a pending reset subtracts. The same value as subtracting a selected zero
-            // threshold (which leaves every value, a negative zero too, as it is), but fixed
-            // point's subtraction then becomes a max and a masked subtract in vector lanes.
-            Reset::Subtract => {
-                if r {
-                    base.sub_nonneg(thr)
-                } else {
-                    base
-                }
-            }
+            Reset::Subtract => reset::subtract_pending(base, thr, r),
             // beta * (0 * m) + x, literally: the product decides the sign of a zero.
             Reset::Zero if r => self.beta.mul(S::ZERO.mul(prev)).add(x),
             _ => base,

@@ -19,6 +19,15 @@ pub enum Reset {
     None,
 }
 
+/// The subtractive reset of a delayed spike: `base - thr` where one is pending (`r`), else
+/// `base`. The same value as subtracting a selected zero threshold (which leaves every
+/// value, a negative zero too, as it is), but only a pending reset subtracts, so fixed
+/// point's saturating subtraction becomes a max and a masked subtract in vector lanes.
+#[inline(always)]
+pub(crate) fn subtract_pending<S: crate::scalar::Scalar>(base: S, thr: S, r: bool) -> S {
+    if r { base.sub_nonneg(thr) } else { base }
+}
+
 /// snnTorch's `reset_delay=False` correction, shared by `Leaky` and `Synaptic`: with
 /// `d = s - r` in {-1, 0, 1}, `Subtract` gives `m - d * thr` and `Zero` gives `m - d * m`,
 /// computed literally (for d = 0 this subtracts a signed zero, which f32 conformance needs).

@@ -166,16 +166,7 @@ impl<S: Scalar> Synaptic<S> {
         let syn = s.syn.scale(self.alpha).add(x);
         let base = prev.scale(self.beta).add(syn);
         let mut m = match reset {
-            // Only a pending reset subtracts. The same value as subtracting a selected zero
-            // threshold (which leaves every value, a negative zero too, as it is), but fixed
-            // point's subtraction then becomes a max and a masked subtract in vector lanes.
-            Reset::Subtract => {
-                if r {
-                    base.sub_nonneg(thr)
-                } else {
-                    base
-                }
-            }
+            Reset::Subtract => reset::subtract_pending(base, thr, r),
             Reset::Zero => base.sub(base.mul(if r { S::ONE } else { S::ZERO })),
             Reset::None => base,
         };
