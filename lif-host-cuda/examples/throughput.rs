@@ -300,15 +300,12 @@ struct Case {
     full: bool,
     /// Also measure the model's compute ceiling (`in_cache_rate`), once per model and scalar.
     ceiling: bool,
-    /// The streamed case's roofline from reads right before and right after it (the
-    /// faster), instead of the run's first read.
-    local_read: bool,
 }
 
 fn bench<S, M>(
     rows: &mut Vec<Row>,
     ceilings: &mut Vec<Ceiling>,
-    read: (f64, &ReadProbe),
+    read: (f64, Option<&ReadProbe>),
     case: Case,
     model_name: &'static str,
     model: M,
@@ -326,7 +323,6 @@ where
         hi,
         full,
         ceiling,
-        local_read,
     } = case;
     let (first_read, read_probe) = read;
     let mut sim = Simulator::new(model, n, 1, backend)?;
@@ -379,11 +375,9 @@ where
     let words = n.div_ceil(32);
     out.spikes.clear();
     out.spikes.resize(chunk.min(t) * words, 0);
-    let before = if local_read {
-        read_probe.measure()
-    } else {
-        0.0
-    };
+    // With a probe, the case's roofline comes from reads right before and right after its
+    // streamed runs (the faster) instead of the run's first read.
+    let before = read_probe.map(ReadProbe::measure);
     // One output reused by every call, as a caller streaming a long run would.
     let seconds = best_time(|| {
         let start = Instant::now();
@@ -396,10 +390,9 @@ where
         }
         Ok(start.elapsed().as_secs_f64())
     })?;
-    let read = if local_read {
-        before.max(read_probe.measure())
-    } else {
-        first_read
+    let read = match (before, read_probe) {
+        (Some(before), Some(probe)) => before.max(probe.measure()),
+        _ => first_read,
     };
     let calls = t.div_ceil(chunk) as f64;
     let per_step = size_of::<S>() as f64 + 1.0 / 8.0 + 2.0 * state_bytes * calls / t as f64;
@@ -529,6 +522,8 @@ fn main() {
     let bw = copy_bandwidth();
     let probe = ReadProbe::new();
     let read = probe.measure();
+    // Kept (1 GiB) only where each case reads again.
+    let probe = a.roofline.then_some(probe);
     println!(
         "lif throughput: {threads} CPU threads; memory copy {:.2} GB/s (read + write), read {:.2} GB/s",
         bw / 1e9,
@@ -565,13 +560,12 @@ fn main() {
                                 hi: $hi,
                                 full: a.full,
                                 ceiling: a.roofline,
-                                local_read: a.roofline,
                             };
                             for result in [
                                 bench::<f32, _>(
                                     &mut rows,
                                     &mut ceilings,
-                                    (read, &probe),
+                                    (read, probe.as_ref()),
                                     case,
                                     $name,
                                     ($cfg).build::<f32>().unwrap(),
@@ -579,7 +573,7 @@ fn main() {
                                 bench::<I16F16, _>(
                                     &mut rows,
                                     &mut ceilings,
-                                    (read, &probe),
+                                    (read, probe.as_ref()),
                                     case,
                                     $name,
                                     ($cfg).build::<I16F16>().unwrap(),
