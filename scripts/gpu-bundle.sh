@@ -26,7 +26,8 @@ cp target/release/lif-sim examples/cuba.toml gpu-bundle/
 cat > gpu-bundle/run.sh <<'RUN'
 #!/usr/bin/env bash
 # On the GPU machine: the CUDA equivalence tests (CUDA == reference loop, bit for bit, every
-# model x {f32, I16F16}), the backend tests, random networks on CUDA == CPU, throughput on
+# model x {f32, I16F16}), the backend tests (with the device memory of a generated-input
+# Leaky neuron, measured), random networks on CUDA == CPU, throughput on
 # the GPU and the CPU, then CUBA on both.
 set -euo pipefail
 cd "$(dirname "$0")"

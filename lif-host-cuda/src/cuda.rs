@@ -76,6 +76,34 @@ fn model_name<M>() -> &'static str {
     base.rsplit("::").next().unwrap_or(base)
 }
 
+/// Memory of the first CUDA device, in bytes, as its driver reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceMemory {
+    /// Bytes free now, over every process and context on the device.
+    pub free: usize,
+    /// Bytes the device has.
+    pub total: usize,
+}
+
+/// Free and total memory of the first CUDA device (the one [`crate::Backend::Cuda`] runs
+/// on): what a caller compares before and after building a [`crate::Simulator`] to measure
+/// what it holds on the device.
+///
+/// ```no_run
+/// let before = lif_host_cuda::device_memory()?.free;
+/// # Ok::<(), lif_host_cuda::SimError>(())
+/// ```
+///
+/// # Errors
+/// [`SimError::NoDevice`] without a device or driver.
+pub fn device_memory() -> Result<DeviceMemory, SimError> {
+    // The primary context, shared with every simulator: retaining it creates nothing new
+    // while one is alive.
+    let _context = cust::quick_init().map_err(cuda_error)?;
+    let (free, total) = cust::memory::mem_get_info().map_err(cuda_error)?;
+    Ok(DeviceMemory { free, total })
+}
+
 /// A population on the device.
 pub(crate) struct CudaEngine<S: Scalar, M: Neuron<S> + Copy + 'static>
 where

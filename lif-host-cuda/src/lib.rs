@@ -44,7 +44,7 @@ pub mod network;
 
 /// The PTX of every kernel (lif-kernels built for nvptx64), as embedded in this crate.
 #[cfg(feature = "cuda")]
-pub use cuda::PTX;
+pub use cuda::{DeviceMemory, PTX, device_memory};
 use engine::{Drive, Engine};
 pub use error::SimError;
 use lif_core::input::input_draws;

@@ -203,3 +203,41 @@ fn generated_input_is_the_same_on_any_number_of_threads_and_any_split_of_time() 
         );
     }
 }
+
+/// Issue 16's bound, measured: a Leaky neuron driven by generated input holds at most 8
+/// bytes of device memory between runs (its state; the input is a pure function of the key,
+/// step and neuron). The driver's free memory before and after building and running 5e7
+/// neurons, less nothing else: the context is already alive, held by a one-neuron simulator.
+#[cfg(feature = "cuda")]
+#[test]
+fn a_generated_leaky_neuron_holds_at_most_8_bytes_on_the_device() {
+    if !has_gpu() {
+        eprintln!("SKIPPED: no CUDA device; device memory per neuron is measured on a GPU only");
+        return;
+    }
+    fn measure<S: lif_core::Scalar>(p: S, amplitude: S) -> f64 {
+        let model = LeakyConfig::default().build::<S>().unwrap();
+        let _context = Simulator::new(model, 1, 0, Backend::Cuda).unwrap();
+        let before = lif_host_cuda::device_memory().unwrap();
+        let n = 50_000_000;
+        let mut sim = Simulator::new(model, n, 3, Backend::Cuda).unwrap();
+        let out = sim
+            .run(Input::Generated(Stimulus::poisson(p, amplitude)), 20, &[])
+            .unwrap();
+        assert!(out.spike_total() > 0);
+        let after = lif_host_cuda::device_memory().unwrap();
+        let held = before.free.saturating_sub(after.free) as f64 / n as f64;
+        eprintln!(
+            "Leaky {}: {held:.3} bytes of device memory per generated-input neuron \
+             ({} of {} bytes free before)",
+            S::NAME,
+            before.free,
+            before.total
+        );
+        assert_eq!(sim.bytes_per_neuron(), 4);
+        held
+    }
+    let q = lif_core::I16F16::from_num;
+    assert!(measure(0.3f32, 0.6) <= 8.0);
+    assert!(measure(q(0.3), q(0.6)) <= 8.0);
+}
