@@ -1,8 +1,10 @@
 //! What hand-written AVX-512 would buy the fixed-point loop: lif-core's population loop
 //! against a hand-vectorised loop of the same `Synaptic` I16F16 step (subtractive reset,
-//! delayed), on one thread, one population of 4096 neurons x 32 steps whose input and state
-//! stay in the core's cache. The probe first checks that both give the same bits (states and
-//! spikes, 20 calls), then prints the speed of each in three interleaved rounds.
+//! delayed) in the same order (tiles of 8192 neurons through every step, input prefetched
+//! 4 KiB ahead). The probe first checks that both give the same states and spikes (20 calls,
+//! 1 and 2 threads), then prints, in three interleaved rounds each, their speed on one thread
+//! on 4096 neurons x 32 steps that stay in cache, and on 2 threads streaming N = 1e6, T = 100
+//! from memory next to the read roofline (a plain 2-thread read of the same input).
 //!
 //! ```text
 //! cargo run --release -p lif-host-cuda --example fixed_simd_probe
@@ -23,25 +25,34 @@ mod probe {
     use lif_core::population::{self, Rows, Shared, StreamRows};
     use lif_core::{I16F16, Synaptic, SynapticConfig, SynapticSlices};
 
-    const N: usize = 4096;
-    const T: usize = 32;
+    /// Neurons per tile, as lif-core's loop takes them for an 8-byte state.
+    const TILE: usize = 8192;
+
+    /// Neurons' state, as two arrays.
+    struct State<'a> {
+        syn: &'a mut [I16F16],
+        mem: &'a mut [I16F16],
+    }
+
+    /// Inputs: `steps` rows `stride` apart, the neurons' columns from `offset`.
+    #[derive(Clone, Copy)]
+    struct Input<'a> {
+        data: &'a [I16F16],
+        stride: usize,
+        offset: usize,
+        steps: usize,
+    }
 
     /// lif-core's loop, compiled for the same features as the hand loop.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
-    fn portable(
-        model: &Synaptic<I16F16>,
-        syn: &mut [I16F16],
-        mem: &mut [I16F16],
-        x: &[I16F16],
-        spikes: &mut [u32],
-    ) {
-        let mut state = SynapticSlices::new(syn, mem).expect("equal lengths");
+    fn portable(model: &Synaptic<I16F16>, state: State<'_>, x: Input<'_>, spikes: &mut [u32]) {
+        let mut state = SynapticSlices::new(state.syn, state.mem).expect("equal lengths");
         let mut rows = StreamRows(Rows {
-            data: x,
-            stride: N,
-            offset: 0,
+            data: x.data,
+            stride: x.stride,
+            offset: x.offset,
         });
-        population::run_from(&Shared(model), &mut state, &mut rows, T, spikes)
+        population::run_from(&Shared(model), &mut state, &mut rows, x.steps, spikes)
             .expect("shapes match");
     }
 
@@ -100,17 +111,22 @@ mod probe {
         _mm512_mask_mov_epi32(r, overflow, saturated)
     }
 
-    /// The same step as lif-core's `Synaptic::advance` (subtract, delayed), 16 lanes at a time.
+    /// The same step as lif-core's `Synaptic::advance` (subtract, delayed), 16 lanes at a
+    /// time, over neurons `0..syn.len()` whose inputs are columns `offset..` of rows `stride`
+    /// apart, in lif-core's order: tiles of 8192 neurons, each through every step, the input
+    /// 4 KiB ahead prefetched.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
-    fn hand(
-        model: &Synaptic<I16F16>,
-        syn: &mut [I16F16],
-        mem: &mut [I16F16],
-        x: &[I16F16],
-        spikes: &mut [u32],
-    ) {
-        assert!(syn.len() == N && mem.len() == N && x.len() == N * T);
-        assert!(spikes.len() == T * N / 32);
+    fn hand(model: &Synaptic<I16F16>, state: State<'_>, x: Input<'_>, spikes: &mut [u32]) {
+        let State { syn, mem } = state;
+        let n = syn.len();
+        let Input {
+            data,
+            stride,
+            offset,
+            steps,
+        } = x;
+        assert!(mem.len() == n && n % 32 == 0 && offset + n <= stride);
+        assert!(data.len() >= stride * steps && spikes.len() == steps * n / 32);
         let (alpha, beta) = model.decays();
         let (fa, fb) = (factor(alpha.to_bits()), factor(beta.to_bits()));
         let thr = model.threshold().to_bits();
@@ -119,53 +135,134 @@ mod probe {
             syn.as_mut_ptr().cast::<i32>(),
             mem.as_mut_ptr().cast::<i32>(),
         );
-        let x = x.as_ptr().cast::<i32>();
-        for t in 0..T {
-            for block in 0..N / 32 {
-                let mut bits = 0u32;
-                for half in 0..2 {
-                    let i = block * 32 + half * 16;
-                    // SAFETY: i + 16 <= N and t * N + i + 16 <= N * T, asserted above.
-                    let (xi, s, m) = unsafe {
-                        (
-                            _mm512_loadu_si512(x.add(t * N + i).cast()),
-                            _mm512_loadu_si512(syn.add(i).cast()),
-                            _mm512_loadu_si512(mem.add(i).cast()),
-                        )
+        let x = data.as_ptr().cast::<i32>();
+        for tile in (0..n).step_by(TILE) {
+            let tile_end = (tile + TILE).min(n);
+            for t in 0..steps {
+                for block in (tile..tile_end).step_by(32) {
+                    // The block 1024 neurons on in this loop's order: later in this row, or
+                    // at the start of the tile's next row.
+                    let ahead = block + 1024;
+                    let (pt, pi) = if ahead < tile_end {
+                        (t, ahead)
+                    } else {
+                        (t + 1, tile + ahead - tile_end)
                     };
-                    let pending = _mm512_cmpgt_epi32_mask(m, vthr);
-                    let s = saturating_add(scale!(s, &fa), xi);
-                    let base = saturating_add(scale!(m, &fb), s);
-                    let m =
-                        _mm512_mask_sub_epi32(base, pending, _mm512_max_epi32(base, floor), vthr);
-                    bits |= u32::from(_mm512_cmpgt_epi32_mask(m, vthr)) << (16 * half);
-                    // SAFETY: as for the loads.
-                    unsafe {
-                        _mm512_storeu_si512(syn.add(i).cast(), s);
-                        _mm512_storeu_si512(mem.add(i).cast(), m);
+                    let p = x.wrapping_add(pt * stride + offset + pi).cast::<i8>();
+                    _mm_prefetch::<_MM_HINT_T0>(p);
+                    _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+                    let mut bits = 0u32;
+                    for half in 0..2 {
+                        let i = block + half * 16;
+                        // SAFETY: i + 16 <= n and t * stride + offset + i + 16 <= data.len(),
+                        // asserted above.
+                        let (xi, s, m) = unsafe {
+                            (
+                                _mm512_loadu_si512(x.add(t * stride + offset + i).cast()),
+                                _mm512_loadu_si512(syn.add(i).cast()),
+                                _mm512_loadu_si512(mem.add(i).cast()),
+                            )
+                        };
+                        let pending = _mm512_cmpgt_epi32_mask(m, vthr);
+                        let s = saturating_add(scale!(s, &fa), xi);
+                        let base = saturating_add(scale!(m, &fb), s);
+                        let m = _mm512_mask_sub_epi32(
+                            base,
+                            pending,
+                            _mm512_max_epi32(base, floor),
+                            vthr,
+                        );
+                        bits |= u32::from(_mm512_cmpgt_epi32_mask(m, vthr)) << (16 * half);
+                        // SAFETY: as for the loads.
+                        unsafe {
+                            _mm512_storeu_si512(syn.add(i).cast(), s);
+                            _mm512_storeu_si512(mem.add(i).cast(), m);
+                        }
                     }
+                    spikes[t * (n / 32) + block / 32] = bits;
                 }
-                spikes[t * (N / 32) + block] = bits;
             }
         }
     }
 
-    type Loop = fn(&Synaptic<I16F16>, &mut [I16F16], &mut [I16F16], &[I16F16], &mut [u32]);
+    type Loop = fn(&Synaptic<I16F16>, State<'_>, Input<'_>, &mut [u32]);
 
-    /// Neuron-steps per second: the best of 30 rounds of 50 calls.
-    fn speed(f: Loop, model: &Synaptic<I16F16>, x: &[I16F16]) -> f64 {
-        let (mut syn, mut mem) = (vec![I16F16::ZERO; N], vec![I16F16::ZERO; N]);
-        let mut spikes = vec![0u32; T * N / 32];
-        let mut best = f64::MAX;
-        for _ in 0..30 {
-            let start = Instant::now();
-            for _ in 0..50 {
-                f(model, &mut syn, &mut mem, x, &mut spikes);
-                std::hint::black_box(&spikes);
+    /// One call of `f` on `threads` equal shares of the neurons, side by side; seconds.
+    fn call(
+        f: Loop,
+        model: &Synaptic<I16F16>,
+        (syn, mem): (&mut [I16F16], &mut [I16F16]),
+        x: Input<'_>,
+        spikes: &mut [Vec<u32>],
+        threads: usize,
+    ) -> f64 {
+        let share = syn.len() / threads;
+        let start = Instant::now();
+        if threads == 1 {
+            // In line: a thread's start-up would be a sizable part of a short call.
+            f(model, State { syn, mem }, x, &mut spikes[0]);
+            return start.elapsed().as_secs_f64();
+        }
+        std::thread::scope(|scope| {
+            for (k, ((syn, mem), out)) in syn
+                .chunks_mut(share)
+                .zip(mem.chunks_mut(share))
+                .zip(spikes.iter_mut())
+                .enumerate()
+            {
+                let x = Input {
+                    offset: x.offset + k * share,
+                    ..x
+                };
+                scope.spawn(move || f(model, State { syn, mem }, x, out));
             }
+        });
+        start.elapsed().as_secs_f64()
+    }
+
+    /// Bytes per second of a plain read of `data` on `threads` threads (the best of five).
+    fn read_speed(data: &[I16F16], threads: usize) -> f64 {
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let start = Instant::now();
+            std::thread::scope(|scope| {
+                for part in data.chunks(data.len().div_ceil(threads)) {
+                    scope.spawn(move || {
+                        let sum = part.iter().fold(0i32, |a, v| a.wrapping_add(v.to_bits()));
+                        std::hint::black_box(sum)
+                    });
+                }
+            });
             best = best.min(start.elapsed().as_secs_f64());
         }
-        (50 * N * T) as f64 / best
+        std::mem::size_of_val(data) as f64 / best
+    }
+
+    /// An input array of `steps` rows of `n` neurons.
+    fn inputs(n: usize, steps: usize) -> Vec<I16F16> {
+        (0..n * steps)
+            .map(|i| I16F16::from_bits(((i % n * 7919) % 1000) as i32 * 13))
+            .collect()
+    }
+
+    /// Neuron-steps per second of `f` (the best of `rounds` calls) with `threads` threads,
+    /// from a zero state.
+    fn speed(
+        f: Loop,
+        model: &Synaptic<I16F16>,
+        x: Input<'_>,
+        n: usize,
+        threads: usize,
+        rounds: usize,
+    ) -> f64 {
+        let (mut syn, mut mem) = (vec![I16F16::ZERO; n], vec![I16F16::ZERO; n]);
+        let mut spikes = vec![vec![0u32; x.steps * n / threads / 32]; threads];
+        let mut best = f64::MAX;
+        for _ in 0..rounds {
+            let time = call(f, model, (&mut syn, &mut mem), x, &mut spikes, threads);
+            best = best.min(time);
+        }
+        (n * x.steps) as f64 / best
     }
 
     pub fn main() {
@@ -184,34 +281,81 @@ mod probe {
             return;
         }
         // SAFETY (for every call below): the features of both loops were detected above.
-        let portable: Loop = |m, s, v, x, o| unsafe { portable(m, s, v, x, o) };
-        let hand: Loop = |m, s, v, x, o| unsafe { hand(m, s, v, x, o) };
+        let portable: Loop = |m, s, x, o| unsafe { portable(m, s, x, o) };
+        let hand: Loop = |m, s, x, o| unsafe { hand(m, s, x, o) };
         let model = SynapticConfig::default()
             .build::<I16F16>()
             .expect("default parameters are valid");
-        let x: Vec<I16F16> = (0..N * T)
-            .map(|i| I16F16::from_num(0.2 * ((i % N * 7919) % 1000) as f64 / 1000.0))
-            .collect();
-        let (mut s1, mut m1) = (vec![I16F16::ZERO; N], vec![I16F16::ZERO; N]);
-        let (mut s2, mut m2) = (s1.clone(), m1.clone());
-        let (mut o1, mut o2) = (vec![0u32; T * N / 32], vec![0u32; T * N / 32]);
-        let mut total = 0;
-        for call in 0..20 {
-            portable(&model, &mut s1, &mut m1, &x, &mut o1);
-            hand(&model, &mut s2, &mut m2, &x, &mut o2);
-            assert!(
-                s1 == s2 && m1 == m2 && o1 == o2,
-                "the loops differ at call {call}"
-            );
-            total += o1.iter().map(|w| w.count_ones()).sum::<u32>();
+
+        // The same bits: 20 calls on 3 tiles' worth of neurons, on 1 and 2 threads.
+        let (n, steps) = (3 * TILE, 12);
+        let data = inputs(n, steps);
+        let x = Input {
+            data: &data,
+            stride: n,
+            offset: 0,
+            steps,
+        };
+        let mut runs = Vec::new();
+        for (f, threads) in [(portable, 1), (hand, 1), (hand, 2)] {
+            let (mut syn, mut mem) = (vec![I16F16::ZERO; n], vec![I16F16::ZERO; n]);
+            let mut spikes = vec![vec![0u32; steps * n / threads / 32]; threads];
+            let mut all = Vec::new();
+            for _ in 0..20 {
+                call(f, &model, (&mut syn, &mut mem), x, &mut spikes, threads);
+                all.extend(spikes.iter().flatten().copied());
+            }
+            runs.push((syn, mem, all));
         }
-        println!("same bits over 20 calls of {T} steps ({total} spikes)");
-        println!("Synaptic I16F16, one thread, {N} neurons x {T} steps in cache (neuron-steps/s):");
+        // Two threads write their spike words per share: their states and spike total.
+        let total: u32 = runs[0].2.iter().map(|w| w.count_ones()).sum();
+        assert!(runs[0].0 == runs[1].0 && runs[0].1 == runs[1].1 && runs[0].2 == runs[1].2);
+        assert!(runs[1].0 == runs[2].0 && runs[1].1 == runs[2].1);
+        let two: u32 = runs[2].2.iter().map(|w| w.count_ones()).sum();
+        assert_eq!(total, two);
+        println!("same bits over 20 calls of {steps} steps ({total} spikes)");
+
+        let (n, steps) = (4096, 32);
+        let data = inputs(n, steps);
+        let x = Input {
+            data: &data,
+            stride: n,
+            offset: 0,
+            steps,
+        };
+        println!("Synaptic I16F16, one thread, {n} neurons x {steps} steps in cache:");
         for round in 1..=3 {
-            let (p, h) = (speed(portable, &model, &x), speed(hand, &model, &x));
+            let p = speed(portable, &model, x, n, 1, 1500);
+            let h = speed(hand, &model, x, n, 1, 1500);
             println!(
-                "round {round}: lif-core {p:.3e}   hand AVX-512 {h:.3e}   ratio {:.2}",
+                "  round {round}: lif-core {p:.3e}  hand AVX-512 {h:.3e} neuron-steps/s  ({:.2}x)",
                 h / p
+            );
+        }
+
+        let (n, steps, threads) = (1_000_000, 100, 2);
+        let data = inputs(n, steps);
+        let x = Input {
+            data: &data,
+            stride: n,
+            offset: 0,
+            steps,
+        };
+        // Input, a spike bit, and the state (8 bytes) read and written once per call.
+        let bytes = 4.0 + 1.0 / 8.0 + 16.0 / steps as f64;
+        println!(
+            "Synaptic I16F16, {threads} threads, N = {n}, T = {steps} streamed \
+             ({bytes:.3} bytes per neuron-step):"
+        );
+        for round in 1..=3 {
+            let p = speed(portable, &model, x, n, threads, 5);
+            let h = speed(hand, &model, x, n, threads, 5);
+            let roofline = read_speed(&data, threads) / bytes;
+            println!(
+                "  round {round}: read roofline {roofline:.3e}  lif-core {p:.3e} ({:.0}%)  \
+                 hand AVX-512 {h:.3e} ({:.0}%)",
+                100.0 * p / roofline,
+                100.0 * h / roofline
             );
         }
     }
