@@ -15,10 +15,13 @@
 //! and written once per call.
 //!
 //! The roofline of a case is the bytes its loop must move divided by the time a plain
-//! parallel read of a 1 GiB buffer takes on the same machine, in the same run: the speed a
-//! loop that did nothing but move its bytes would reach. With `--roofline` each case reads
-//! the buffer right before and right after its streamed runs and takes the faster read, as a
-//! shared machine's bandwidth drifts over the minutes of a full run. `--roofline` runs the matrix the
+//! parallel read of them takes on the same machine, in the same run: the speed a loop that
+//! did nothing but move its bytes would reach. Without `--roofline` the read is of a 1 GiB
+//! buffer at the start. With `--roofline` each case reads its own input array (the bytes
+//! its loop streams, up to 2 GiB) right before and right after its streamed runs and takes
+//! the faster read: an array that fits the last-level cache in part is read faster by both,
+//! and a shared machine's bandwidth drifts over the minutes of a full run. `--roofline` runs
+//! the matrix the
 //! docs' table holds (Leaky, Lapicque, Synaptic; f32 and I16F16; N = 1e6, 1e7; T = 100,
 //! 1000) and prints it as a Markdown table, with each model's compute ceiling: the CPU
 //! backend's loop on one population per thread small enough that its input and state stay
@@ -141,34 +144,34 @@ fn copy_bandwidth() -> f64 {
     (2 * len * 4) as f64 / best
 }
 
-/// Multi-threaded read of a large buffer (a sum, nothing written): what a loop that only
-/// streams its input in could reach, and the roofline's bandwidth. Copy and read differ by
-/// machine (copy can be above or below read), and a simulation loop mostly reads. The
-/// buffer is kept, so that `--roofline` can read it again next to each case: on a shared
-/// machine the bandwidth drifts over a run of minutes.
-struct ReadProbe(Vec<u32>);
-
-impl ReadProbe {
-    fn new() -> Self {
-        Self(vec![1u32; 1 << 28]) // 1 GiB of u32
+/// Multi-threaded read of `words` (a sum, nothing written), bytes per second, the best of
+/// three: what a loop that only streams its input in could reach, and the roofline's
+/// bandwidth. Copy and read differ by machine (copy can be above or below read), and a
+/// simulation loop mostly reads.
+fn read_bandwidth(words: &[u32]) -> f64 {
+    let chunk = words
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 8);
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let sum: u32 = words
+            .par_chunks(chunk)
+            .map(|c| c.iter().fold(0u32, |a, &x| a.wrapping_add(x)))
+            .reduce(|| 0, u32::wrapping_add);
+        std::hint::black_box(sum);
+        best = best.min(t.elapsed().as_secs_f64());
     }
+    size_of_val(words) as f64 / best
+}
 
-    /// Bytes per second, the best of three reads.
-    fn measure(&self) -> f64 {
-        let chunk = self.0.len() / rayon::current_num_threads().max(1) / 8;
-        let mut best = f64::MAX;
-        for _ in 0..3 {
-            let t = Instant::now();
-            let sum: u32 = self
-                .0
-                .par_chunks(chunk)
-                .map(|c| c.iter().fold(0u32, |a, &x| a.wrapping_add(x)))
-                .reduce(|| 0, u32::wrapping_add);
-            std::hint::black_box(sum);
-            best = best.min(t.elapsed().as_secs_f64());
-        }
-        (self.0.len() * 4) as f64 / best
-    }
+/// `values` as the 32-bit words of its bytes, for [`read_bandwidth`].
+fn as_words<S: Scalar>(values: &[S]) -> &[u32] {
+    const { assert!(size_of::<S>().is_multiple_of(4) && align_of::<S>() >= 4) };
+    // SAFETY: lif's scalars (f32, f64, fixed point) are plain data with no padding, a
+    // multiple of 4 bytes long and aligned to at least 4 (checked above): their bytes
+    // are whole, aligned u32 words, read only while `values` is borrowed.
+    unsafe { std::slice::from_raw_parts(values.as_ptr().cast(), size_of_val(values) / 4) }
 }
 
 struct Row {
@@ -305,7 +308,7 @@ struct Case {
 fn bench<S, M>(
     rows: &mut Vec<Row>,
     ceilings: &mut Vec<Ceiling>,
-    read: (f64, Option<&ReadProbe>),
+    read: (f64, bool),
     case: Case,
     model_name: &'static str,
     model: M,
@@ -324,7 +327,7 @@ where
         full,
         ceiling,
     } = case;
-    let (first_read, read_probe) = read;
+    let (first_read, per_case_read) = read;
     let mut sim = Simulator::new(model, n, 1, backend)?;
     if backend == Backend::Cuda && sim.backend_name() != "cuda" {
         return Err(SimError::NoDevice("no CUDA device".into()));
@@ -375,9 +378,10 @@ where
     let words = n.div_ceil(32);
     out.spikes.clear();
     out.spikes.resize(chunk.min(t) * words, 0);
-    // With a probe, the case's roofline comes from reads right before and right after its
-    // streamed runs (the faster) instead of the run's first read.
-    let before = read_probe.map(ReadProbe::measure);
+    // Under --roofline the case's roofline comes from plain reads of the very array its
+    // loop streams (the same bytes, the same caches), right before and right after its
+    // streamed runs (the faster), instead of the run's first read.
+    let before = per_case_read.then(|| read_bandwidth(as_words(&input)));
     // One output reused by every call, as a caller streaming a long run would.
     let seconds = best_time(|| {
         let start = Instant::now();
@@ -390,9 +394,9 @@ where
         }
         Ok(start.elapsed().as_secs_f64())
     })?;
-    let read = match (before, read_probe) {
-        (Some(before), Some(probe)) => before.max(probe.measure()),
-        _ => first_read,
+    let read = match before {
+        Some(before) => before.max(read_bandwidth(as_words(&input))),
+        None => first_read,
     };
     let calls = t.div_ceil(chunk) as f64;
     let per_step = size_of::<S>() as f64 + 1.0 / 8.0 + 2.0 * state_bytes * calls / t as f64;
@@ -508,7 +512,7 @@ fn roofline_table(rows: &[Row], ceilings: &[Ceiling], copy: f64) {
         .map(|r| r.roofline * r.bytes_per_step);
     let (lo, hi) = reads.fold((f64::MAX, 0.0f64), |(lo, hi), r| (lo.min(r), hi.max(r)));
     println!(
-        "\nread {:.2} to {:.2} GB/s over the cases (each case's roofline: the faster of a read right before and one right after its streamed runs), copy {:.2} GB/s (read + write), {} threads",
+        "\nread {:.2} to {:.2} GB/s over the cases (each case's roofline: the faster of two plain reads of its own input array, right before and right after its streamed runs), copy {:.2} GB/s (read + write), {} threads",
         lo / 1e9,
         hi / 1e9,
         copy / 1e9,
@@ -520,10 +524,7 @@ fn main() {
     let a = args();
     let threads = rayon::current_num_threads();
     let bw = copy_bandwidth();
-    let probe = ReadProbe::new();
-    let read = probe.measure();
-    // Kept (1 GiB) only where each case reads again.
-    let probe = a.roofline.then_some(probe);
+    let read = read_bandwidth(&vec![1u32; 1 << 28]); // 1 GiB
     println!(
         "lif throughput: {threads} CPU threads; memory copy {:.2} GB/s (read + write), read {:.2} GB/s",
         bw / 1e9,
@@ -565,7 +566,7 @@ fn main() {
                                 bench::<f32, _>(
                                     &mut rows,
                                     &mut ceilings,
-                                    (read, probe.as_ref()),
+                                    (read, a.roofline),
                                     case,
                                     $name,
                                     ($cfg).build::<f32>().unwrap(),
@@ -573,7 +574,7 @@ fn main() {
                                 bench::<I16F16, _>(
                                     &mut rows,
                                     &mut ceilings,
-                                    (read, probe.as_ref()),
+                                    (read, a.roofline),
                                     case,
                                     $name,
                                     ($cfg).build::<I16F16>().unwrap(),
