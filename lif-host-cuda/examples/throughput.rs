@@ -19,8 +19,9 @@
 //! did nothing but move its bytes would reach. Without `--roofline` the read is of a 1 GiB
 //! buffer at the start. With `--roofline` each case reads its own input array (the bytes
 //! its loop streams, up to 2 GiB) right before and right after its streamed runs and takes
-//! the faster read: an array that fits the last-level cache in part is read faster by both,
-//! and a shared machine's bandwidth drifts over the minutes of a full run. `--roofline` runs
+//! the faster read: the same bytes in the same caches (an array that fits the last-level
+//! cache in part would flatter the loop against a larger buffer), and a shared machine's
+//! bandwidth drifts over the minutes of a full run. `--roofline` runs
 //! the matrix the
 //! docs' table holds (Leaky, Lapicque, Synaptic; f32 and I16F16; N = 1e6, 1e7; T = 100,
 //! 1000) and prints it as a Markdown table, with each model's compute ceiling: the CPU
