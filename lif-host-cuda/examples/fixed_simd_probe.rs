@@ -43,6 +43,18 @@ mod probe {
         steps: usize,
     }
 
+    impl<'a> Input<'a> {
+        /// Every column of `data`, read as `steps` rows.
+        fn whole(data: &'a [I16F16], steps: usize) -> Self {
+            Input {
+                data,
+                stride: data.len() / steps,
+                offset: 0,
+                steps,
+            }
+        }
+    }
+
     /// lif-core's loop, compiled for the same features as the hand loop.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
     fn portable(model: &Synaptic<I16F16>, state: State<'_>, x: Input<'_>, spikes: &mut [u32]) {
@@ -290,12 +302,7 @@ mod probe {
         // The same bits: 20 calls on 3 tiles' worth of neurons, on 1 and 2 threads.
         let (n, steps) = (3 * TILE, 12);
         let data = inputs(n, steps);
-        let x = Input {
-            data: &data,
-            stride: n,
-            offset: 0,
-            steps,
-        };
+        let x = Input::whole(&data, steps);
         let mut runs = Vec::new();
         for (f, threads) in [(portable, 1), (hand, 1), (hand, 2)] {
             let (mut syn, mut mem) = (vec![I16F16::ZERO; n], vec![I16F16::ZERO; n]);
@@ -317,12 +324,7 @@ mod probe {
 
         let (n, steps) = (4096, 32);
         let data = inputs(n, steps);
-        let x = Input {
-            data: &data,
-            stride: n,
-            offset: 0,
-            steps,
-        };
+        let x = Input::whole(&data, steps);
         println!("Synaptic I16F16, one thread, {n} neurons x {steps} steps in cache:");
         for round in 1..=3 {
             let p = speed(portable, &model, x, n, 1, 1500);
@@ -335,12 +337,7 @@ mod probe {
 
         let (n, steps, threads) = (1_000_000, 100, 2);
         let data = inputs(n, steps);
-        let x = Input {
-            data: &data,
-            stride: n,
-            offset: 0,
-            steps,
-        };
+        let x = Input::whole(&data, steps);
         // Input, a spike bit, and the state (8 bytes) read and written once per call.
         let bytes = 4.0 + 1.0 / 8.0 + 16.0 / steps as f64;
         println!(
