@@ -86,12 +86,10 @@ mod probe {
         } else {
             0
         };
-        // Opaque to the compiler: knowing that half the words are zero, it rewrites
-        // `vpmulhuw` into widening, a multiply per half and narrowing.
         Factor {
-            madd: std::hint::black_box(_mm512_set1_epi32(((b as u16 as u32) << 16) as i32)),
-            mulhi: std::hint::black_box(_mm512_set1_epi32(b as u16 as i32)),
-            keep: std::hint::black_box(_mm512_set1_epi32(keep)),
+            madd: _mm512_set1_epi32(((b as u16 as u32) << 16) as i32),
+            mulhi: _mm512_set1_epi32(b as u16 as i32),
+            keep: _mm512_set1_epi32(keep),
         }
     }
 
@@ -99,6 +97,8 @@ mod probe {
         ($m:expr, $f:expr) => {{
             let (m, f) = ($m, $f);
             let high = _mm512_madd_epi16(m, f.madd);
+            // Inline assembly: LLVM compiles `_mm512_mulhi_epu16` here into widening, a
+            // multiply per half and narrowing, even with the factor hidden from it.
             let low: __m512i;
             // SAFETY: a register-only instruction of AVX-512BW, which the caller enables.
             unsafe {

@@ -21,10 +21,9 @@
 //! its loop streams, up to 2 GiB) right before and right after its streamed runs and takes
 //! the faster read: the same bytes in the same caches (an array that fits the last-level
 //! cache in part would flatter the loop against a larger buffer), and a shared machine's
-//! bandwidth drifts over the minutes of a full run. `--roofline` runs
-//! the matrix the
-//! docs' table holds (Leaky, Lapicque, Synaptic; f32 and I16F16; N = 1e6, 1e7; T = 100,
-//! 1000) and prints it as a Markdown table, with each model's compute ceiling: the CPU
+//! bandwidth drifts over the minutes of a full run. `--roofline` runs the matrix the docs'
+//! table holds (Leaky, Lapicque, Synaptic; f32 and I16F16; N = 1e6, 1e7; T = 100, 1000) and
+//! prints it as a Markdown table, with each model's compute ceiling: the CPU
 //! backend's loop on one population per thread small enough that its input and state stay
 //! in the core's L2 cache (8192 neurons, 32 steps per call), where memory costs next to
 //! nothing and the loop's own instructions set the speed.
